@@ -1,0 +1,54 @@
+"""The catalogue of card actions as people see them: label, what they ask for, style."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class CardAction:
+    name: str
+    label: Promise
+    help: Promise
+    params: tuple[str, ...] = ()
+    note_required: bool = False
+    dangerous: bool = False
+
+
+ACTIONS: dict[str, CardAction] = {
+    action.name: action
+    for action in [
+        CardAction("extend", _("Extend validity"),
+                   _("Re-sign the chip with the current semester's validity date.")),
+        CardAction("confirm_hologram", _("Confirm hologram"),
+                   _("The hologram sticker is on the reverse: the extension is complete.")),
+        CardAction("report_faulty", _("Report not working"),
+                   _("The card does not work but looks fine; SSOS will be notified."),
+                   note_required=True),
+        CardAction("hand_to_ssos", _("Take in at SSOS"),
+                   _("The holder brought the card to SSOS for assessment.")),
+        CardAction("return_working", _("Return as working"),
+                   _("The card works after all and goes back to the holder."), note_required=True),
+        CardAction("mark_damaged", _("Mark damaged"),
+                   _("Broken, bent, cracked, dirty or chip damaged: a paid duplicate is needed."),
+                   note_required=True),
+        CardAction("report_lost", _("Report lost or stolen"),
+                   _("Record the circumstances; a paid duplicate is needed."), note_required=True),
+        CardAction("mark_found", _("Mark found"),
+                   _("The lost card was found before a duplicate was issued.")),
+        CardAction("decide_invalidation", _("Invalidate"),
+                   _("Final invalidation, only on a permitted ground."),
+                   params=("ground",), dangerous=True),
+        CardAction("withdraw_invalidation", _("Withdraw invalidation"),
+                   _("The invalidation was decided by mistake."), note_required=True),
+        CardAction("confirm_corner_cut", _("Confirm corner cut"),
+                   _("The corner is cut off and the card returned to the holder."),
+                   dangerous=True),
+        CardAction("replace", _("Replace with a new card"),
+                   _("Issue the new card (warranty exchange or duplicate)."),
+                   params=("replacement_reason", "new_number", "new_chip_serial")),
+    ]
+}

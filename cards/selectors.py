@@ -1,0 +1,50 @@
+"""Which cards a user may see, fetched with their related rows up front."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+
+from .models import Card, CardEvent
+from .roles import sees_all_cards, unit_ids_of
+
+
+def card_list_for_user(user: Any) -> QuerySet[Card]:
+    cards = Card.objects.select_related("holder", "serving_unit")
+    if not getattr(user, "is_authenticated", False):
+        return cards.none()
+    if sees_all_cards(user):
+        return cards
+    visible = Q(serving_unit_id__in=unit_ids_of(user)) | Q(holder__user_id=user.pk)
+    return cards.filter(visible)
+
+
+def card_search(cards: QuerySet[Card], query: str) -> QuerySet[Card]:
+    """Album number, holder name, card number or chip serial."""
+    query = query.strip()
+    if not query:
+        return cards
+    condition = (
+        Q(number__iexact=query) | Q(chip_serial__iexact=query)
+        | Q(holder__album_number__iexact=query) | Q(holder__employee_number__iexact=query)
+    )
+    words = query.split()
+    name_match = Q()
+    for word in words:
+        name_match &= Q(holder__last_name__icontains=word) | Q(holder__first_name__icontains=word)
+    return cards.filter(condition | name_match)
+
+
+def card_get_for_user(user: Any, pk: int) -> Card:
+    """The card with everything its page needs, or 404 if the user may not see it."""
+    cards = card_list_for_user(user).select_related("replaces", "replacement").prefetch_related(
+        "holder__enrolments__unit",
+        "holder__employments__unit",
+        Prefetch("events", queryset=CardEvent.objects.select_related("actor")),
+    )
+    try:
+        return cards.get(pk=pk)
+    except Card.DoesNotExist as exc:
+        raise Http404 from exc

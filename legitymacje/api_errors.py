@@ -1,0 +1,22 @@
+"""One error shape for the whole API: {"code": ..., "detail": ...}."""
+
+from __future__ import annotations
+
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from cards.errors import CardActionError
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, CardActionError):
+        return Response({"code": exc.code, "detail": exc.message}, status=exc.status_code)
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(response.data, dict) and "code" not in response.data:
+        code = getattr(exc, "default_code", "error")
+        if response.status_code == status.HTTP_400_BAD_REQUEST:
+            response.data = {"code": "invalid", "detail": response.data}
+        else:
+            response.data = {"code": code, **response.data}
+    return response

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class LegitymacjeConfig(AppConfig):
+    name = "legitymacje"
+    verbose_name = "Legitymacje"

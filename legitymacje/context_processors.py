@@ -1,0 +1,22 @@
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from cards.roles import Role, is_staff_member, roles_of
+
+
+def navigation(request):
+    """Links for the top bar, by role. Apps add their entries here as they grow."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_links": []}
+    links = []
+    if is_staff_member(user):
+        links.append((reverse("cards:list"), _("Cards")))
+    if hasattr(user, "holder"):
+        links.append((reverse("cards:mine"), _("My cards")))
+    if user.is_superuser or user.is_staff:
+        links.append((reverse("admin:index"), _("Administration")))
+    return {
+        "nav_links": links,
+        "user_roles": sorted(Role(r).label for r in roles_of(user)),
+    }

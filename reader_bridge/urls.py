@@ -1,0 +1,2 @@
+app_name = "reader_bridge"
+urlpatterns: list = []

@@ -1,0 +1,142 @@
+"""Shared fixtures and the rule for tests that need a real service.
+
+A test marked `postgres`, `redis`, `pcsc` or `browser` runs when the service is there.
+On a laptop without it, the test is skipped and says why; in CI (CI=true) a missing
+service fails the test instead, so nothing is quietly left out.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from functools import cache
+
+import pytest
+from django.db import connection
+
+from tests.factories import CardFactory, UnitFactory, UserFactory
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+@cache
+def _redis_available() -> str | None:
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        return "REDIS_URL is not set"
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        return f"Redis at {url} does not answer: {exc}"
+    return None
+
+
+@cache
+def _pcsc_available() -> str | None:
+    if not shutil.which("pcscd"):
+        return "pcscd is not installed (apt-get install pcscd vsmartcard-vpcd)"
+    if not any(os.path.exists(p) for p in _VPCD_DRIVER_PATHS):
+        return "the vpcd driver is not installed (apt-get install vsmartcard-vpcd)"
+    try:
+        import smartcard  # noqa: F401
+    except ImportError:
+        return "pyscard is not installed (pip install -e '.[agent]')"
+    return None
+
+
+_VPCD_DRIVER_PATHS = ("/usr/lib/pcsc/drivers/serial/libifdvpcd.so",
+                      "/usr/lib/x86_64-linux-gnu/pcsc/drivers/serial/libifdvpcd.so")
+
+
+@cache
+def _browser_available() -> str | None:
+    if not shutil.which("chromium"):
+        return "Chromium is not installed (apt-get install chromium)"
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return "playwright is not installed"
+    return None
+
+
+def _postgres_available() -> str | None:
+    if connection.vendor != "postgresql":
+        return "the tests run on SQLite; set DATABASE_URL to a PostgreSQL database"
+    return None
+
+
+SERVICE_CHECKS = {
+    "postgres": _postgres_available,
+    "redis": _redis_available,
+    "pcsc": _pcsc_available,
+    "browser": _browser_available,
+}
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for marker, check in SERVICE_CHECKS.items():
+        if item.get_closest_marker(marker) is None:
+            continue
+        missing = check()
+        if missing is None:
+            continue
+        if IN_CI:
+            pytest.fail(f"CI requires {marker}: {missing}", pytrace=False)
+        pytest.skip(f"needs {marker}: {missing}")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if IN_CI and not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        raise pytest.UsageError("CI must run the suite on PostgreSQL: set DATABASE_URL")
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def unit(db):
+    return UnitFactory(code="WMI", name="Wydział Matematyki i Informatyki")
+
+
+@pytest.fixture
+def other_unit(db):
+    return UnitFactory(code="WPiA", name="Wydział Prawa i Administracji")
+
+
+@pytest.fixture
+def deans_office(unit):
+    return UserFactory(username="dziekanat", roles=["dziekanat"], units=[unit])
+
+
+@pytest.fixture
+def other_deans_office(other_unit):
+    return UserFactory(username="dziekanat2", roles=["dziekanat"], units=[other_unit])
+
+
+@pytest.fixture
+def ssos(db):
+    return UserFactory(username="ssos", roles=["ssos"])
+
+
+@pytest.fixture
+def usos_office(db):
+    return UserFactory(username="usos", roles=["usos"])
+
+
+@pytest.fixture
+def outsider(db):
+    return UserFactory(username="outsider")
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="admin", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def card(unit):
+    return CardFactory(serving_unit=unit)

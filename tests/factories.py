@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import factory
+from django.contrib.auth.models import Group, User
+from django.utils import timezone
+
+from cards.models import (
+    Card,
+    CardKind,
+    Employment,
+    Enrolment,
+    EnrolmentStatus,
+    Holder,
+    Level,
+    Semester,
+    SigningCertificate,
+    Unit,
+)
+from cards.pesel import make_pesel
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = "Test"
+    last_name = factory.Sequence(lambda n: f"User{n}")
+    password = factory.PostGenerationMethodCall("set_password", "pass")
+
+    @factory.post_generation
+    def roles(self, create, extracted, **kwargs):
+        for name in extracted or ():
+            self.groups.add(Group.objects.get_or_create(name=name)[0])
+        if create:
+            self.save()
+
+    @factory.post_generation
+    def units(self, create, extracted, **kwargs):
+        for unit in extracted or ():
+            self.units.add(unit)
+
+
+class UnitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Unit
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"U{n:03d}")
+    name = factory.Sequence(lambda n: f"Wydział {n}")
+
+
+class HolderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Holder
+
+    first_name = "Jan"
+    last_name = factory.Sequence(lambda n: f"Kowalski{n}")
+    pesel = factory.Sequence(lambda n: make_pesel(dt.date(2003, 1, 1) + dt.timedelta(days=n % 3000),
+                                                  n, female=bool(n % 2)))
+    album_number = factory.Sequence(lambda n: f"{100000 + n}")
+
+
+class SemesterFactory(factory.django.DjangoModelFactory):
+    """The semester around `today` by default, so extensions have a target."""
+
+    class Meta:
+        model = Semester
+        django_get_or_create = ("cycle_code",)
+
+    name = "Semestr bieżący"
+    cycle_code = "CURRENT"
+    starts_on = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=30))
+    ends_on = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=120))
+    card_valid_until = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=150))
+
+
+class EnrolmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Enrolment
+
+    holder = factory.SubFactory(HolderFactory)
+    unit = factory.SubFactory(UnitFactory)
+    programme_code = factory.Sequence(lambda n: f"PROG-{n}")
+    programme_name = factory.Sequence(lambda n: f"Informatyka {n}")
+    level = Level.FIRST_CYCLE
+    stage = "2"
+    cycle_code = "CURRENT"
+    status = EnrolmentStatus.ACTIVE
+    next_completion_date = factory.LazyFunction(
+        lambda: timezone.localdate() + dt.timedelta(days=100)
+    )
+
+
+class EmploymentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Employment
+
+    holder = factory.SubFactory(HolderFactory)
+    unit = factory.SubFactory(UnitFactory)
+    position = "adiunkt"
+    started_on = dt.date(2015, 10, 1)
+    ended_on = None
+
+
+class SigningCertificateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SigningCertificate
+
+    unit = factory.SubFactory(UnitFactory)
+    subject_name = "osoba uprawniona do wystawiania legitymacji studenckiej"
+    serial_number = factory.Sequence(lambda n: f"{n:08X}")
+    valid_from = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=365))
+    valid_until = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=365))
+
+
+class CardFactory(factory.django.DjangoModelFactory):
+    """Pass `state=` to start elsewhere: factories may set the protected field on create."""
+
+    class Meta:
+        model = Card
+
+    kind = CardKind.ELS
+    holder = factory.SubFactory(HolderFactory)
+    serving_unit = factory.SubFactory(UnitFactory)
+    number = factory.Sequence(lambda n: f"ELS-{n:06d}")
+    chip_serial = factory.Sequence(lambda n: f"04A1{n:010X}")
+    issued_on = dt.date(2024, 10, 1)
+    valid_until = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=10))
