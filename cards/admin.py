@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from .models import Card, CardEvent, Employment, Enrolment, Holder, Semester, SigningCertificate, Unit
+from .models import (
+    Card,
+    CardEvent,
+    Employment,
+    Enrolment,
+    Holder,
+    Semester,
+    SigningCertificate,
+    Unit,
+)
 
 admin.site.register([Unit, Semester, SigningCertificate, Holder, Enrolment, Employment])
 

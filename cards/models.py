@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from stdnum.pl import pesel as pesel_number
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -17,7 +19,6 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
-from stdnum.pl import pesel as pesel_number
 
 from . import policy
 

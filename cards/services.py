@@ -13,6 +13,7 @@ from django_fsm import ConcurrentTransition, can_proceed
 from . import policy, rules
 from .actions import ACTIONS
 from .errors import ActionForbidden, ActionNotPossible, ActionRefused, CardConflict
+from .hooks import run_transition_hooks
 from .models import Card, CardEvent, CardState, ReplacementReason
 from .signals import card_transitioned
 
@@ -48,7 +49,8 @@ def card_issue(*, actor: Any, source: str, note: str = "", **fields: Any) -> Car
         try:
             card = Card.objects.create(**fields)
         except IntegrityError as exc:
-            raise ActionRefused(_("A card with this number or chip serial already exists.")) from exc
+            message = _("A card with this number or chip serial already exists.")
+            raise ActionRefused(message) from exc
         event = _record(card, action="issue", from_state="", actor=actor, source=source,
                         reason=note)
         _notify_after_commit(event)
@@ -79,12 +81,14 @@ def _replace(card: Card, *, actor: Any, source: str, today: dt.date, replacement
 
 def card_act(*, card_id: int, action: str, actor: Any, source: str,
              expected_state: str | None = None, note: str = "", today: dt.date | None = None,
-             **params: Any) -> Card:
+             context: dict | None = None, **params: Any) -> Card:
     """Perform `action` on the card, or raise a CardActionError saying why not.
 
     The card row is locked for the whole check-and-move, so two people acting on the
     same card at once cannot both win; the loser gets CardConflict or a refusal that
     reflects the new state. `expected_state` is the state the caller's screen showed.
+    `context` travels to the transition hooks and into the history entry's details
+    (e.g. {"case_id": 42} when a case drives the move).
     """
     spec = ACTIONS.get(action)
     if spec is None:
@@ -135,8 +139,10 @@ def card_act(*, card_id: int, action: str, actor: Any, source: str,
                 card.save()
         except ConcurrentTransition as exc:
             raise CardConflict(_("Someone else changed this card in the meantime.")) from exc
+        context = context or {}
         event = _record(card, action=action, from_state=from_state, actor=actor, source=source,
-                        reason=note.strip(), details=details)
+                        reason=note.strip(), details={**details, **context})
+        run_transition_hooks(card=card, event=event, actor=actor, context=context)
         _notify_after_commit(event)
     return card
 

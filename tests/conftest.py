@@ -12,6 +12,7 @@ import shutil
 from functools import cache
 
 import pytest
+
 from django.db import connection
 
 from tests.factories import CardFactory, UnitFactory, UserFactory

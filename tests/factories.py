@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 import factory
+
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
 

@@ -3,6 +3,7 @@
 import threading
 
 import pytest
+
 from django.db import connection
 
 from cards.errors import CardActionError

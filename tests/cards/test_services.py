@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+
 from django.utils import timezone
 
 from cards.errors import ActionForbidden, ActionNotPossible, ActionRefused, CardConflict

@@ -1,6 +1,7 @@
 """The card state machine as a table: which action is possible from which state."""
 
 import pytest
+
 from django_fsm import can_proceed
 
 from cards.actions import ACTIONS

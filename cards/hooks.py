@@ -1,0 +1,28 @@
+"""A small registry through which other apps react to card moves in the same transaction.
+
+`cards` must not import `warranty` or `reader_bridge`; they register here instead
+(in their AppConfig.ready). A hook runs inside the transaction that moved the card,
+after the history entry is written, so what it writes commits or rolls back with the
+move. It may raise a CardActionError to refuse the move.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+TransitionHook = Callable[..., None]
+_hooks: list[TransitionHook] = []
+
+
+def register_transition_hook(hook: TransitionHook) -> TransitionHook:
+    """hook(card=..., event=..., actor=..., context=...) — context is what the caller
+    passed to `card_act(context=...)`, e.g. {"case_id": 42} when a case drives the move."""
+    if hook not in _hooks:
+        _hooks.append(hook)
+    return hook
+
+
+def run_transition_hooks(**kwargs: Any) -> None:
+    for hook in list(_hooks):
+        hook(**kwargs)
