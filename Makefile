@@ -4,8 +4,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 EXTRAS ?= dev
-STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 comma := ,
+STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 
 .PHONY: install run test lint messages worker check-deploy
 
@@ -44,6 +44,6 @@ messages: install
 	$(PY) manage.py compilemessages --ignore '.venv/*'
 
 check-deploy: install
-	DEBUG=0 SECRET_KEY=$$(openssl rand -hex 40) ALLOWED_HOSTS=cards.example.edu \
+	DEBUG=0 SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') ALLOWED_HOSTS=cards.example.edu \
 	  DATABASE_URL=sqlite:///tmp/deploy-check.sqlite3 REDIS_URL=redis://127.0.0.1:6379/0 \
 	  $(PY) manage.py check --deploy --fail-level WARNING
