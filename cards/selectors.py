@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
-from .models import Card, CardEvent
+from .models import Card, CardEvent, Employment, Enrolment, Holder
 from .roles import sees_all_cards, unit_ids_of
 
 
@@ -47,4 +47,35 @@ def card_get_for_user(user: Any, pk: int) -> Card:
     try:
         return cards.get(pk=pk)
     except Card.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def holder_list_for_user(user: Any) -> QuerySet[Holder]:
+    """Holders the user may look up: everyone for university-wide roles, the holders a
+    dean's office serves (through a card, enrolment or employment in its units), and
+    oneself."""
+    holders = Holder.objects.all()
+    if not getattr(user, "is_authenticated", False):
+        return holders.none()
+    if sees_all_cards(user):
+        return holders
+    units = unit_ids_of(user)
+    served = (
+        Q(pk__in=Card.objects.filter(serving_unit_id__in=units).values("holder_id"))
+        | Q(pk__in=Enrolment.objects.filter(unit_id__in=units).values("holder_id"))
+        | Q(pk__in=Employment.objects.filter(unit_id__in=units).values("holder_id"))
+    )
+    return holders.filter(served | Q(user_id=user.pk))
+
+
+def holder_get_for_user(user: Any, pk: int) -> Holder:
+    """The holder with the cards the user may see and the programmes, or 404."""
+    holders = holder_list_for_user(user).prefetch_related(
+        Prefetch("cards", queryset=card_list_for_user(user), to_attr="visible_cards"),
+        "enrolments__unit",
+        "employments__unit",
+    )
+    try:
+        return holders.get(pk=pk)
+    except Holder.DoesNotExist as exc:
         raise Http404 from exc
