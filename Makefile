@@ -7,7 +7,7 @@ EXTRAS ?= dev
 comma := ,
 STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 
-.PHONY: install run test lint messages worker check-deploy
+.PHONY: install run test lint messages worker check-deploy docs
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,3 +47,6 @@ check-deploy: install
 	DEBUG=0 SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') ALLOWED_HOSTS=cards.example.edu \
 	  DATABASE_URL=sqlite:///tmp/deploy-check.sqlite3 REDIS_URL=redis://127.0.0.1:6379/0 \
 	  $(PY) manage.py check --deploy --fail-level WARNING
+
+docs: install
+	$(PY) manage.py shell -c "from cards.diagram import write_into_docs; write_into_docs()"
