@@ -168,6 +168,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One schema name per choice set that several fields share.
+    "ENUM_NAME_OVERRIDES": {
+        "CardStateEnum": "cards.models.CardState",
+        "InvalidationGroundEnum": "cards.models.InvalidationGround",
+    },
 }
 
 SESSION_COOKIE_HTTPONLY = True
