@@ -40,8 +40,8 @@ lint: install
 	$(VENV)/bin/ruff check .
 
 messages: install
-	$(PY) manage.py makemessages -l pl -l en --ignore '.venv/*' --ignore 'tests/*'
-	$(PY) manage.py compilemessages --ignore '.venv/*'
+	$(PY) manage.py makemessages -l pl --ignore ".venv/*" --ignore "tests/*" --ignore "bench/*" --ignore "reader_bridge/agent/*"
+	$(PY) manage.py compilemessages -l pl --ignore ".venv/*"
 
 check-deploy: install
 	DEBUG=0 SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') ALLOWED_HOSTS=cards.example.edu \

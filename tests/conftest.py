@@ -1,6 +1,6 @@
 """Shared fixtures and the rule for tests that need a real service.
 
-A test marked `postgres`, `redis`, `pcsc` or `browser` runs when the service is there.
+A test marked `postgres`, `redis`, `pcsc`, `browser` or `gettext` runs when the service is there.
 On a laptop without it, the test is skipped and says why; in CI (CI=true) a missing
 service fails the test instead, so nothing is quietly left out.
 """
@@ -62,6 +62,13 @@ def _browser_available() -> str | None:
     return None
 
 
+@cache
+def _gettext_available() -> str | None:
+    if not shutil.which("xgettext"):
+        return "GNU gettext is not installed (apt-get install gettext)"
+    return None
+
+
 def _postgres_available() -> str | None:
     if connection.vendor != "postgresql":
         return "the tests run on SQLite; set DATABASE_URL to a PostgreSQL database"
@@ -73,6 +80,7 @@ SERVICE_CHECKS = {
     "redis": _redis_available,
     "pcsc": _pcsc_available,
     "browser": _browser_available,
+    "gettext": _gettext_available,
 }
 
 
