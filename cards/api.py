@@ -1,0 +1,109 @@
+"""The cards REST API: thin viewsets over the selectors and `card_act`.
+
+Visibility comes from the selectors (a card or holder the caller may not see is a 404);
+every state change goes through `cards.services.card_act`, whose errors the project's
+exception handler turns into {"code", "detail"} with 400/403/409.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from .filters import CardFilter
+from .models import Card, EventSource, Holder, Unit
+from .selectors import card_get_for_user, card_list_for_user, holder_get_for_user
+from .serializers import (
+    CardDetailSerializer,
+    CardSerializer,
+    CardTransitionInputSerializer,
+    ErrorSerializer,
+    HolderDetailSerializer,
+    UnitSerializer,
+)
+from .services import card_act
+
+
+def _error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(ErrorSerializer, description=description)
+
+
+ERROR_RESPONSES = {
+    400: _error(_("Invalid input, or a rule of the procedure refuses it (the rule's reason "
+                  "is in `detail`).")),
+    403: _error(_("Your role or unit does not allow this action.")),
+    404: _error(_("No such card, or you may not see it.")),
+    409: _error(_("The card's state does not allow this action, or someone else changed the "
+                  "card meanwhile.")),
+}
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Cards you may see"), tags=["cards"]),
+    retrieve=extend_schema(
+        summary=_("One card with its history and the actions you can take now"),
+        tags=["cards"], responses={200: CardDetailSerializer, 404: ERROR_RESPONSES[404]},
+    ),
+)
+class CardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = CardSerializer
+    filterset_class = CardFilter
+    queryset = Card.objects.none()  # for the schema; requests use get_queryset
+    lookup_value_converter = "int"
+
+    def get_queryset(self) -> QuerySet[Card]:
+        return card_list_for_user(self.request.user).select_related("replacement")
+
+    def get_object(self) -> Card:
+        return card_get_for_user(self.request.user, self.kwargs["pk"])
+
+    def get_serializer_class(self):
+        return CardSerializer if self.action == "list" else CardDetailSerializer
+
+    @extend_schema(
+        summary=_("Perform an action on the card"),
+        description=_("Moves the card through its life cycle. Send the action's parameters "
+                      "with it (`ground` for decide_invalidation; `replacement_reason`, "
+                      "`new_number`, `new_chip_serial` for replace). Errors come as "
+                      '{"code": …, "detail": …}.'),
+        tags=["cards"],
+        request=CardTransitionInputSerializer,
+        responses={200: CardDetailSerializer, **ERROR_RESPONSES},
+    )
+    @action(detail=True, methods=["post"])
+    def transition(self, request: Request, pk: str) -> Response:
+        card = self.get_object()
+        data = CardTransitionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        card_act(
+            card_id=card.pk, action=data.validated_data["action"], actor=request.user,
+            source=EventSource.API, expected_state=data.validated_data.get("expected_state"),
+            note=data.validated_data["note"], **data.params(),
+        )
+        card = self.get_object()
+        return Response(self.get_serializer(card).data)
+
+
+@extend_schema_view(list=extend_schema(summary=_("Organisational units"), tags=["units"]))
+class UnitViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = UnitSerializer
+    queryset = Unit.objects.order_by("code")
+    pagination_class = None
+
+
+@extend_schema_view(retrieve=extend_schema(
+    summary=_("A holder with the cards you may see and their programmes"), tags=["holders"],
+    responses={200: HolderDetailSerializer, 404: ERROR_RESPONSES[404]},
+))
+class HolderViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = HolderDetailSerializer
+    queryset = Holder.objects.none()  # for the schema; requests use get_object
+    lookup_value_converter = "int"
+
+    def get_object(self) -> Holder:
+        return holder_get_for_user(self.request.user, self.kwargs["pk"])
