@@ -2,6 +2,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from cards.roles import Role, is_staff_member, roles_of
+from reports.access import can_view_reports
 
 
 def navigation(request):
@@ -12,6 +13,8 @@ def navigation(request):
     links = []
     if is_staff_member(user):
         links.append((reverse("cards:list"), _("Cards")))
+    if can_view_reports(user):
+        links.append((reverse("reports:index"), _("Reports")))
     if hasattr(user, "holder"):
         links.append((reverse("cards:mine"), _("My cards")))
     if user.is_superuser or user.is_staff:

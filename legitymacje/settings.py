@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "cards",
     "warranty",
     "reader_bridge",
+    "reports",
 ]
 
 MIDDLEWARE = [

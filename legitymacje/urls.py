@@ -17,6 +17,7 @@ urlpatterns = [
     path("cards/", include("cards.urls")),
     path("cases/", include("warranty.urls")),
     path("readers/", include("reader_bridge.urls")),
+    path("reports/", include("reports.urls")),
     path("api/", include("legitymacje.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
