@@ -138,7 +138,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Reads whose processing task was lost (broker outage) are re-sent, never dropped.
+    "reader-bridge-resend-pending-reads": {
+        "task": "reader_bridge.tasks.resend_pending_reads_task", "schedule": 60.0,
+    },
+}
 
 CACHES = {
     "default": (
