@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from rest_framework import status
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from cards.errors import CardActionError
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The error shape, for the OpenAPI schema: use this one so the schema has one "Error"."""
+
+    code = serializers.CharField()
+    detail = serializers.JSONField(help_text=_("A message, or field → messages for invalid input."))
 
 
 def exception_handler(exc, context):
