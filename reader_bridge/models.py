@@ -1,0 +1,241 @@
+"""Reader devices, their enrolment, trusted certificates, card reads and read requests.
+
+A `CardRead` row is also the processing outbox: it is stored with `state=pending` in the
+request that received it, a Celery task processes it after commit, and a periodic sweeper
+re-sends reads whose task was lost (broker outage, worker crash).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cards.models import Card, Unit
+
+ENROLMENT_CODE_LIFETIME = dt.timedelta(hours=24)
+# A staff member's "Read card" waits this long for the next read from the chosen reader.
+READ_REQUEST_LIFETIME = dt.timedelta(minutes=10)
+
+
+class ReaderDevice(models.Model):
+    """A workstation agent, enrolled once; it signs every read with its own key."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(_("name"), max_length=200)
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="reader_devices", verbose_name=_("unit")
+    )
+    public_key_pem = models.TextField(_("public key (PEM)"))
+    enrolled_at = models.DateTimeField(_("enrolled at"), default=timezone.now)
+    last_seen_at = models.DateTimeField(_("last seen at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["unit", "name"]
+        verbose_name = _("reader device")
+        verbose_name_plural = _("reader devices")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.unit.code})"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+
+def _new_enrolment_code() -> str:
+    return secrets.token_hex(8).upper()
+
+
+def _enrolment_expiry() -> dt.datetime:
+    return timezone.now() + ENROLMENT_CODE_LIFETIME
+
+
+class EnrolmentCode(models.Model):
+    """A one-time code an administrator hands to whoever installs an agent."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True, default=_new_enrolment_code)
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"), default=_enrolment_expiry)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    device = models.OneToOneField(
+        ReaderDevice, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("enrolled device"),
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("enrolment code")
+        verbose_name_plural = _("enrolment codes")
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.unit.code})"
+
+    def is_usable(self, now: dt.datetime) -> bool:
+        return self.used_at is None and self.expires_at > now
+
+
+class TrustedCertificate(models.Model):
+    """A certificate an administrator trusts for chip data signatures."""
+
+    class Usage(models.TextChoices):
+        AUTHORITY = "authority", _("issuer of signing certificates (CA)")
+        SEAL = "seal", _("university e-seal (signs without the issuing phrase)")
+        SIGNER = "signer", _("an individual signing certificate")
+
+    name = models.CharField(_("name"), max_length=200)
+    usage = models.CharField(_("usage"), max_length=10, choices=Usage.choices,
+                             default=Usage.AUTHORITY)
+    certificate_pem = models.TextField(_("certificate (PEM)"))
+    subject = models.CharField(_("subject"), max_length=500, editable=False)
+    issuer = models.CharField(_("issuer"), max_length=500, editable=False)
+    serial_number = models.CharField(_("serial number"), max_length=100, editable=False)
+    not_before = models.DateTimeField(_("valid from"), editable=False)
+    not_after = models.DateTimeField(_("valid until"), editable=False)
+    sha256 = models.CharField(_("SHA-256 fingerprint"), max_length=64, unique=True,
+                              editable=False)
+    active = models.BooleanField(_("trusted"), default=True)
+    added_at = models.DateTimeField(_("added at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("trusted certificate")
+        verbose_name_plural = _("trusted certificates")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReadOutcome(models.TextChoices):
+    """What the agent saw, as the protocol names it."""
+
+    OK = "ok", _("read")
+    NO_READER = "no_reader", _("no reader")
+    NO_CARD = "no_card", _("no card")
+    NO_ATR = "no_atr", _("card does not answer (no ATR)")
+    APDU_ERROR = "apdu_error", _("card answered with an error")
+    TIMEOUT = "timeout", _("card stopped answering (timeout)")
+    REMOVED = "removed", _("card removed during the read")
+
+
+class Diagnosis(models.TextChoices):
+    OK = "ok", _("card works and checks out")
+    READER_TO_COMPUTER = "reader_to_computer", _("reader ↔ computer problem")
+    NO_CARD = "no_card", _("no card in the reader")
+    CARD_TO_READER = "card_to_reader", _("reader ↔ card problem")
+    CARD_TO_READER_AGAIN = "card_to_reader_again", _("reader ↔ card problem, second failure")
+    EXPIRED = "expired", _("card works, validity expired")
+    INVALID_SIGNATURE = "invalid_signature", _("invalid chip data: possible forgery")
+    UNKNOWN_ISSUER = "unknown_issuer", _("signed by an unknown issuer: possible forgery")
+    UNKNOWN_CARD = "unknown_card", _("card unknown to the system")
+    DATA_MISMATCH = "data_mismatch", _("chip data differ from the records")
+
+
+class ProcessingState(models.TextChoices):
+    PENDING = "pending", _("waiting for processing")
+    DONE = "done", _("processed")
+
+
+class ReadRequest(models.Model):
+    """A staff member asked a reader for the next read, from a card (or a case) page.
+
+    `case_id` is a loose reference to a warranty case: reader_bridge sits above warranty
+    but the case page reads it through `selectors.reads_for_request`.
+    """
+
+    device = models.ForeignKey(
+        ReaderDevice, on_delete=models.CASCADE, related_name="requests", verbose_name=_("reader")
+    )
+    card = models.ForeignKey(
+        Card, on_delete=models.CASCADE, null=True, blank=True, related_name="read_requests",
+        verbose_name=_("card"),
+    )
+    case_id = models.PositiveBigIntegerField(_("case"), null=True, blank=True, db_index=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+",
+        verbose_name=_("requested by"),
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    fulfilled_at = models.DateTimeField(_("fulfilled at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = _("read request")
+        verbose_name_plural = _("read requests")
+        indexes = [
+            models.Index(fields=["device", "-requested_at"], condition=Q(fulfilled_at=None),
+                         name="read_request_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device} @ {self.requested_at:%Y-%m-%d %H:%M}"
+
+
+class CardRead(models.Model):
+    """One read as the agent sent it, and what processing made of it."""
+
+    device = models.ForeignKey(
+        ReaderDevice, on_delete=models.PROTECT, related_name="reads", verbose_name=_("reader")
+    )
+    message_id = models.UUIDField(_("message id"))
+    body_sha256 = models.CharField(_("body SHA-256"), max_length=64)
+    body = models.TextField(_("message as received"))
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at (agent clock)"))
+    sequence = models.PositiveBigIntegerField(_("sequence"))
+    outcome = models.CharField(_("outcome"), max_length=12, choices=ReadOutcome.choices)
+    failed_step = models.CharField(_("failed step"), max_length=30, blank=True)
+    status_word = models.CharField(_("status word"), max_length=4, blank=True)
+    atr = models.CharField(_("ATR"), max_length=80, blank=True)
+    chip_serial = models.CharField(_("chip serial (read)"), max_length=64, blank=True)
+    els_file = models.BinaryField(_("EF.ELS"), null=True, blank=True)
+    cert_file = models.BinaryField(_("certificate file"), null=True, blank=True)
+
+    state = models.CharField(_("processing"), max_length=10, choices=ProcessingState.choices,
+                             default=ProcessingState.PENDING)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+    result = models.JSONField(_("parsed and verified chip data"), default=dict, blank=True)
+    diagnosis = models.CharField(_("diagnosis"), max_length=24, choices=Diagnosis.choices,
+                                 blank=True)
+    diagnosis_detail = models.TextField(_("diagnosis detail"), blank=True)
+    card = models.ForeignKey(
+        Card, on_delete=models.SET_NULL, null=True, blank=True, related_name="reads",
+        verbose_name=_("card"),
+    )
+    request = models.ForeignKey(
+        ReadRequest, on_delete=models.SET_NULL, null=True, blank=True, related_name="reads",
+        verbose_name=_("read request"),
+    )
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        verbose_name = _("card read")
+        verbose_name_plural = _("card reads")
+        constraints = [
+            models.UniqueConstraint(fields=["device", "message_id"],
+                                    name="card_read_unique_message"),
+        ]
+        indexes = [
+            models.Index(fields=["card", "processed_at"]),
+            models.Index(fields=["device", "-received_at"]),
+            models.Index(fields=["received_at"], condition=Q(state="pending"),
+                         name="card_read_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device.name} #{self.sequence} ({self.get_outcome_display()})"

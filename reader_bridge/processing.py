@@ -1,0 +1,158 @@
+"""Processing of a stored read: codec, verification, identification, diagnosis, attachment.
+
+Runs in Celery after the ingest commit. Idempotent: a read already processed is left as
+it is, so the sweeper may re-send freely.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+
+from cryptography import x509
+
+from django.db import transaction
+from django.utils import timezone
+
+from cards import chip
+from cards.models import Card
+
+from .diagnosis import Facts, diagnose, is_card_failure
+from .models import (
+    CardRead,
+    Diagnosis,
+    ProcessingState,
+    ReadOutcome,
+    ReadRequest,
+    TrustedCertificate,
+)
+
+# How far back an earlier failed read counts as "the first failure" of the same card.
+CARD_RETRY_WINDOW = dt.timedelta(days=1)
+# Without an identified card: the same reader and ATR within this window.
+DEVICE_RETRY_WINDOW = dt.timedelta(minutes=15)
+
+
+def read_process(read_id: int, *, now: dt.datetime | None = None) -> CardRead | None:
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    with transaction.atomic():
+        read = CardRead.objects.select_for_update().filter(pk=read_id).first()
+        if read is None or read.state == ProcessingState.DONE:
+            return read
+        result: dict = {}
+        els, parse_error, problems = _decode(read, today, result)
+        card = _identify(read, els)
+        request = _pending_request(read)
+        if request is not None and card is None and request.card_id is not None:
+            card = request.card
+            card_known = False
+        else:
+            card_known = card is not None
+        mismatches = _compare(els, card, result) if card_known and els else []
+        facts = Facts(
+            outcome=read.outcome, failed_step=read.failed_step, status_word=read.status_word,
+            parse_error=parse_error, problems=problems, card_known=card_known,
+            mismatches=mismatches, earlier_card_failure=_earlier_card_failure(read, card),
+        )
+        diagnosis, detail = diagnose(facts)
+        if request is not None and request.card_id and card and request.card_id != card.pk:
+            detail = f"{detail}; requested card #{request.card_id}, read card #{card.pk}"
+        read.result = result
+        read.diagnosis = diagnosis
+        read.diagnosis_detail = detail.strip("; ")
+        read.card = card
+        read.request = request
+        read.state = ProcessingState.DONE
+        read.processed_at = now
+        read.save(update_fields=["result", "diagnosis", "diagnosis_detail", "card", "request",
+                                 "state", "processed_at"])
+        if request is not None:
+            request.fulfilled_at = now
+            request.save(update_fields=["fulfilled_at"])
+    return read
+
+
+def _decode(read: CardRead, today: dt.date, result: dict):
+    """(ElsFile | None, ChipFileError | None, problems) and their record in `result`."""
+    if read.outcome != ReadOutcome.OK or not read.els_file:
+        return None, None, []
+    try:
+        els = chip.parse_els_file(bytes(read.els_file),
+                                  bytes(read.cert_file) if read.cert_file else None)
+    except chip.ChipFileError as exc:
+        result["error"] = {"code": exc.code, "message": exc.message}
+        return None, exc, []
+    anchors, seals = trusted_certificates()
+    kind = chip.signer_kind(els.signer_certificate) if els.signer_certificate else None
+    problems = chip.verify_els_file(els, trusted=anchors, seals=seals, today=today,
+                                    chip_serial=read.chip_serial or None, kind=kind)
+    result["chip"] = els.summary()
+    result["problems"] = [{"code": p.code, "message": p.message} for p in problems]
+    return els, None, problems
+
+
+def trusted_certificates() -> tuple[list[x509.Certificate], list[x509.Certificate]]:
+    """(anchors, seals) from the certificates an administrator marked trusted."""
+    anchors, seals = [], []
+    rows = TrustedCertificate.objects.filter(active=True).values_list("usage", "certificate_pem")
+    for usage, pem in rows:
+        cert = _load_pem(pem)
+        (seals if usage == TrustedCertificate.Usage.SEAL else anchors).append(cert)
+    return anchors, seals
+
+
+@lru_cache(maxsize=256)
+def _load_pem(pem: str) -> x509.Certificate:
+    return x509.load_pem_x509_certificate(pem.encode())
+
+
+def _identify(read: CardRead, els: chip.ElsFile | None) -> Card | None:
+    serials = {read.chip_serial, chip.normalise_serial(read.chip_serial)}
+    if els is not None and els.data.chip_serial:
+        serials = {els.data.chip_serial, chip.normalise_serial(els.data.chip_serial)}
+    serials.discard("")
+    if not serials:
+        return None
+    return (Card.objects.select_related("holder").filter(chip_serial__in=serials)
+            .order_by("pk").first())
+
+
+def _pending_request(read: CardRead) -> ReadRequest | None:
+    return (ReadRequest.objects.select_for_update().select_related("card")
+            .filter(device_id=read.device_id, fulfilled_at__isnull=True,
+                    requested_at__lte=read.received_at, expires_at__gte=read.received_at)
+            .order_by("-requested_at").first())
+
+
+def _compare(els: chip.ElsFile, card: Card, result: dict) -> list[str]:
+    """Differences between the chip and the records; the validity date is informative."""
+    data, holder = els.data, card.holder
+    mismatches, notes = [], []
+    if data.pesel and holder.pesel and data.pesel != holder.pesel:
+        mismatches.append("PESEL on the chip differs from the holder's")
+    if data.album_number and holder.album_number and data.album_number != holder.album_number:
+        mismatches.append("album number on the chip differs from the holder's")
+    surnames = " ".join(data.surnames).casefold()
+    if surnames and holder.last_name.casefold() not in surnames:
+        notes.append("surname on the chip differs from the holder's")
+    if data.valid_until != card.valid_until:
+        notes.append(f"validity on the chip {data.valid_until}, in the system {card.valid_until}")
+    result["comparison"] = {"card_id": card.pk, "mismatches": mismatches, "notes": notes}
+    return mismatches
+
+
+def _earlier_card_failure(read: CardRead, card: Card | None) -> bool:
+    """Was the previous attempt on the same card (or reader and ATR) a card failure too?"""
+    if read.outcome == ReadOutcome.OK and not read.els_file:
+        return False
+    earlier = CardRead.objects.filter(state=ProcessingState.DONE, received_at__lte=read.received_at)
+    if card is not None:
+        earlier = earlier.filter(card=card, received_at__gte=read.received_at - CARD_RETRY_WINDOW)
+    else:
+        earlier = earlier.filter(device_id=read.device_id, atr=read.atr,
+                                 received_at__gte=read.received_at - DEVICE_RETRY_WINDOW)
+        earlier = earlier.exclude(diagnosis__in=[Diagnosis.NO_CARD, Diagnosis.READER_TO_COMPUTER])
+    previous = earlier.exclude(pk=read.pk).order_by("-received_at", "-pk").values_list(
+        "diagnosis", flat=True).first()
+    return previous is not None and is_card_failure(previous)

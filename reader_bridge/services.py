@@ -1,0 +1,262 @@
+"""Reader bridge services: enrol a device, accept a read, ask a reader for the next read.
+
+The ingest path is deliberately short (one device lookup, one insert): everything that
+takes time (codec, signature check, identification, diagnosis) runs in `processing`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import hashlib
+import json
+import logging
+from functools import lru_cache
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cards import chip
+from cards.models import Card, Unit
+
+from .errors import EnrolmentRefused, IngestRejected
+from .models import (
+    READ_REQUEST_LIFETIME,
+    CardRead,
+    EnrolmentCode,
+    ProcessingState,
+    ReaderDevice,
+    ReadRequest,
+    TrustedCertificate,
+)
+from .serializers import ReadMessageSerializer
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 64 * 1024
+MAX_CLOCK_AHEAD = dt.timedelta(minutes=5)
+MAX_READ_AGE = dt.timedelta(days=7)
+LAST_SEEN_GRANULARITY = dt.timedelta(seconds=30)
+
+
+# --- enrolment -----------------------------------------------------------------------
+
+
+def enrolment_code_create(*, unit: Unit, created_by: Any = None) -> EnrolmentCode:
+    return EnrolmentCode.objects.create(unit=unit, created_by=created_by)
+
+
+def device_enrol(*, code: str, public_key_pem: str, name: str,
+                 now: dt.datetime | None = None) -> ReaderDevice:
+    """Consume a one-time code and register the agent's Ed25519 public key."""
+    now = now or timezone.now()
+    _load_public_key(public_key_pem)
+    with transaction.atomic():
+        enrolment = (EnrolmentCode.objects.select_for_update()
+                     .filter(code=code.strip().upper()).first())
+        if enrolment is None or not enrolment.is_usable(now):
+            raise EnrolmentRefused(_("The enrolment code is unknown, used or expired."))
+        device = ReaderDevice.objects.create(name=name, unit_id=enrolment.unit_id,
+                                             public_key_pem=public_key_pem.strip(),
+                                             enrolled_at=now)
+        enrolment.used_at = now
+        enrolment.device = device
+        enrolment.save(update_fields=["used_at", "device"])
+    return device
+
+
+def device_revoke(*, device: ReaderDevice, now: dt.datetime | None = None) -> None:
+    if device.revoked_at is None:
+        device.revoked_at = now or timezone.now()
+        device.save(update_fields=["revoked_at"])
+
+
+@lru_cache(maxsize=1024)
+def _load_public_key(pem: str) -> Ed25519PublicKey:
+    try:
+        key = serialization.load_pem_public_key(pem.encode())
+    except (ValueError, TypeError) as exc:
+        raise EnrolmentRefused(_("The public key is not a PEM public key."),
+                               code="invalid_key") from exc
+    if not isinstance(key, Ed25519PublicKey):
+        raise EnrolmentRefused(_("The public key must be an Ed25519 key."), code="invalid_key")
+    return key
+
+
+# --- ingest ----------------------------------------------------------------------------
+
+
+def read_ingest(*, device_id: str | None, signature: str | None, body: bytes,
+                now: dt.datetime | None = None) -> tuple[CardRead, bool]:
+    """Check and store one signed read message; (read, created).
+
+    The checks run in the protocol's order and nothing is stored unless all pass. A
+    retry with the very same body returns the stored read with created=False.
+    """
+    now = now or timezone.now()
+    if len(body) > MAX_BODY_BYTES:
+        raise IngestRejected(_("The message is larger than 64 KiB."), code="too_large",
+                             status_code=413)
+    device = _device_for(device_id)
+    _check_signature(device, signature, body)
+    message = _validated_message(body)
+    if message["sent_at"] > now + MAX_CLOCK_AHEAD:
+        raise IngestRejected(_("The read is dated in the future; check the workstation clock."),
+                             code="future")
+    if message["sent_at"] < now - MAX_READ_AGE:
+        raise IngestRejected(_("The read is older than 7 days."), code="stale")
+    digest = hashlib.sha256(body).hexdigest()
+    files = message.get("files") or {}
+    read = CardRead(
+        device_id=device.pk, message_id=message["message_id"], body_sha256=digest,
+        body=body.decode("utf-8"), received_at=now, read_at=message["sent_at"],
+        sequence=message["sequence"], outcome=message["outcome"],
+        failed_step=message.get("failed_step") or "", status_word=message.get("status_word") or "",
+        atr=(message.get("atr") or "").upper(), chip_serial=message.get("chip_serial") or "",
+        els_file=files.get("els"), cert_file=files.get("cert"),
+    )
+    try:
+        with transaction.atomic():
+            read.save(force_insert=True)
+            transaction.on_commit(lambda: enqueue_processing(read.pk))
+    except IntegrityError:
+        stored = CardRead.objects.filter(device_id=device.pk,
+                                         message_id=message["message_id"]).first()
+        if stored is None:
+            raise
+        if stored.body_sha256 != digest:
+            raise IngestRejected(
+                _("This message id was already used for a different message."),
+                code="replay", status_code=409) from None
+        return stored, False
+    if device.last_seen_at is None or device.last_seen_at < now - LAST_SEEN_GRANULARITY:
+        ReaderDevice.objects.filter(pk=device.pk).update(last_seen_at=now)
+    return read, True
+
+
+def _device_for(device_id: str | None) -> ReaderDevice:
+    device = None
+    if device_id:
+        try:
+            device = (ReaderDevice.objects.only("id", "public_key_pem", "revoked_at",
+                                                "last_seen_at")
+                      .filter(pk=device_id).first())
+        except ValidationError:  # not a UUID
+            device = None
+    if device is None:
+        raise IngestRejected(_("Unknown reader device."), code="unknown_device", status_code=403)
+    if device.revoked_at is not None:
+        raise IngestRejected(_("This reader device has been revoked."), code="revoked",
+                             status_code=403)
+    return device
+
+
+def _check_signature(device: ReaderDevice, signature: str | None, body: bytes) -> None:
+    try:
+        raw = base64.b64decode(signature or "", validate=True)
+        _load_public_key(device.public_key_pem).verify(raw, body)
+    except (binascii.Error, ValueError, InvalidSignature, EnrolmentRefused):
+        raise IngestRejected(_("The signature does not match the message."),
+                             code="bad_signature", status_code=403) from None
+
+
+def _validated_message(body: bytes) -> dict:
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, ValueError):
+        raise IngestRejected(_("The body is not valid UTF-8 JSON."), code="invalid") from None
+    if not isinstance(data, dict):
+        raise IngestRejected(_("The body must be a JSON object."), code="invalid")
+    serializer = ReadMessageSerializer(data=data)
+    if not serializer.is_valid():
+        raise IngestRejected(_("The message does not follow the schema."), code="invalid",
+                             errors=serializer.errors)
+    return serializer.validated_data
+
+
+def enqueue_processing(read_id: int) -> None:
+    """Send the read to Celery; a broker outage only delays it (the sweeper re-sends)."""
+    from .tasks import process_read_task
+
+    try:
+        process_read_task.delay(read_id)
+    except Exception:  # broker down: the read stays pending and the sweeper retries
+        logger.warning("could not enqueue card read %s; the sweeper will retry", read_id,
+                       exc_info=True)
+
+
+def pending_reads_resend(*, older_than: dt.timedelta = dt.timedelta(minutes=1),
+                         limit: int = 500) -> int:
+    """Re-enqueue reads still pending after `older_than` (their task was lost)."""
+    cutoff = timezone.now() - older_than
+    ids = list(CardRead.objects.filter(state=ProcessingState.PENDING, received_at__lt=cutoff)
+               .order_by("received_at").values_list("pk", flat=True)[:limit])
+    for read_id in ids:
+        enqueue_processing(read_id)
+    return len(ids)
+
+
+# --- read requests ---------------------------------------------------------------------
+
+
+def devices_for_user(user: Any):
+    """Readers a staff member may ask for a read: those of their units."""
+    from cards.roles import unit_ids_of
+
+    devices = ReaderDevice.objects.filter(revoked_at__isnull=True).select_related("unit")
+    if user.is_superuser:
+        return devices
+    return devices.filter(unit_id__in=unit_ids_of(user))
+
+
+def read_request_create(*, user: Any, device_id: Any, card: Card | None = None,
+                        case_id: int | None = None,
+                        now: dt.datetime | None = None) -> ReadRequest:
+    """Ask `device` for its next read, to attach it to `card` (and `case_id`)."""
+    from cards.roles import is_staff_member
+
+    now = now or timezone.now()
+    if not is_staff_member(user):
+        raise PermissionDenied
+    device = devices_for_user(user).filter(pk=device_id).first()
+    if device is None:
+        raise PermissionDenied
+    return ReadRequest.objects.create(
+        device=device, card=card, case_id=case_id, requested_by=user, requested_at=now,
+        expires_at=now + READ_REQUEST_LIFETIME,
+    )
+
+
+# --- trusted certificates --------------------------------------------------------------
+
+
+def trusted_certificate_fields(data: bytes) -> dict:
+    """Model fields read from a PEM or DER certificate; ChipFileError if it is neither."""
+    cert = chip.load_certificate(data)
+    return {
+        "certificate_pem": cert.public_bytes(serialization.Encoding.PEM).decode(),
+        "subject": cert.subject.rfc4514_string()[:500],
+        "issuer": cert.issuer.rfc4514_string()[:500],
+        "serial_number": format(cert.serial_number, "X")[:100],
+        "not_before": cert.not_valid_before_utc,
+        "not_after": cert.not_valid_after_utc,
+        "sha256": chip.fingerprint(cert),
+    }
+
+
+def trusted_certificate_add(*, name: str, data: bytes,
+                            usage: str = TrustedCertificate.Usage.AUTHORITY
+                            ) -> TrustedCertificate:
+    fields = trusted_certificate_fields(data)
+    certificate, _created = TrustedCertificate.objects.update_or_create(
+        sha256=fields.pop("sha256"), defaults={"name": name, "usage": usage, "active": True,
+                                               **fields})
+    return certificate
