@@ -15,6 +15,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from legitymacje.api_errors import ErrorSerializer
+
 from .filters import CardFilter
 from .models import Card, EventSource, Holder, Unit
 from .selectors import card_get_for_user, card_list_for_user, holder_get_for_user
@@ -22,7 +24,6 @@ from .serializers import (
     CardDetailSerializer,
     CardSerializer,
     CardTransitionInputSerializer,
-    ErrorSerializer,
     HolderDetailSerializer,
     UnitSerializer,
 )

@@ -28,13 +28,6 @@ from .rules import grounds_for_kind
 from .services import available_actions
 
 
-class ErrorSerializer(serializers.Serializer):
-    """The API's one error shape (see `legitymacje.api_errors`)."""
-
-    code = serializers.CharField()
-    detail = serializers.JSONField(help_text=_("A message, or field → messages for invalid input."))
-
-
 class UnitSerializer(serializers.ModelSerializer):
     class Meta:
         model = Unit
