@@ -8,6 +8,8 @@ import pytest
 
 from django.contrib.admin import helpers
 from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -272,3 +274,22 @@ def test_staff_without_superuser_rights_gets_the_policy_refusal(client, card, un
     response = run_action(client, "act_report_lost", [card], note="zgubiona")
     assert states(card) == [S.ACTIVE]
     assert any("served by another unit" in m for m in shown_messages(response))
+
+
+@pytest.mark.parametrize("model", ["card", "cardevent"])
+def test_change_list_query_count_does_not_grow_with_rows(admin_client_, unit, deans_office,
+                                                         model, django_assert_num_queries):
+    url = reverse(f"admin:cards_{model}_changelist")
+
+    def add_cards(count):
+        for card in CardFactory.create_batch(count, serving_unit=unit):
+            card_act(card_id=card.pk, action="report_faulty", actor=deans_office, source="web",
+                     note="nie działa")
+
+    add_cards(3)
+    with CaptureQueriesContext(connection) as few:
+        assert admin_client_.get(url).status_code == 200
+    few_rows = len(few)  # read now: every request resets the connection's log
+    add_cards(27)
+    with django_assert_num_queries(few_rows):
+        assert len(admin_client_.get(url).context["cl"].result_list) == 30
