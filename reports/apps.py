@@ -6,3 +6,6 @@ class ReportsConfig(AppConfig):
     name = "reports"
     verbose_name = _("Reports")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import catalogue  # noqa: F401 - registers every report

@@ -1,0 +1,178 @@
+"""The reports pages: who may see them, over which units, filters, exports, query counts."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from cards.models import CardKind
+from tests.factories import CardFactory, HolderFactory, UserFactory
+from tests.reports.factories import CardEventFactory, at
+
+pytestmark = pytest.mark.django_db
+
+RANGE = {"date_from": "2026-01-01", "date_to": "2026-06-30"}
+PAGES = ["reports:index", "reports:detail"]
+
+
+def _get(client, user, path, **query):
+    client.force_login(user)
+    return client.get(path, {**RANGE, **query})
+
+
+@pytest.fixture
+def holder_user(db):
+    user = UserFactory(username="student")
+    HolderFactory(user=user)
+    return user
+
+
+@pytest.mark.parametrize("who", ["holder_user", "outsider", "usos_office"])
+def test_holders_and_other_roles_are_refused(client, request, who):
+    user = request.getfixturevalue(who)
+    for path in ("/reports/", "/reports/extensions/", "/reports/extensions/export.csv",
+                 "/reports/exports/"):
+        assert _get(client, user, path).status_code == 403
+
+
+def test_anonymous_is_sent_to_log_in(client):
+    response = client.get("/reports/")
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("who", ["admin_user", "ssos", "deans_office"])
+def test_reports_staff_see_every_report(client, request, who):
+    user = request.getfixturevalue(who)
+    from reports.catalogue import REPORTS
+
+    assert _get(client, user, "/reports/").status_code == 200
+    for slug in REPORTS:
+        response = _get(client, user, f"/reports/{slug}/")
+        assert response.status_code == 200, slug
+        assert b"<svg" in response.content and b"<table" in response.content
+
+
+def test_deans_office_sees_only_its_own_unit(client, deans_office, unit, other_unit):
+    CardEventFactory(card=CardFactory(serving_unit=unit), at=at(2026, 2))
+    for _ in range(3):
+        CardEventFactory(card=CardFactory(serving_unit=other_unit), at=at(2026, 2))
+
+    table = _get(client, deans_office, "/reports/extensions/").context["result"].table
+
+    assert table.rows == [("2026-02", "ELS", 1)]
+
+
+def test_deans_office_cannot_pick_another_unit(client, deans_office, other_unit):
+    response = _get(client, deans_office, "/reports/extensions/", unit=other_unit.pk)
+
+    assert response.status_code == 400
+    assert "result" not in response.context
+    assert response.context["form"].errors["unit"]
+
+
+def test_ssos_sees_the_whole_university_and_may_narrow_it(client, ssos, unit, other_unit):
+    CardEventFactory(card=CardFactory(serving_unit=unit), at=at(2026, 2))
+    CardEventFactory(card=CardFactory(serving_unit=other_unit), at=at(2026, 2))
+
+    everything = _get(client, ssos, "/reports/extensions/").context["result"].table
+    narrowed = _get(client, ssos, "/reports/extensions/", unit=unit.pk).context["result"].table
+
+    assert everything.rows == [("2026-02", "ELS", 2)]
+    assert narrowed.rows == [("2026-02", "ELS", 1)]
+
+
+def test_kind_filter(client, ssos, unit):
+    CardEventFactory(card=CardFactory(serving_unit=unit), at=at(2026, 2))
+    CardEventFactory(card=CardFactory(serving_unit=unit, kind=CardKind.ELN), at=at(2026, 2))
+
+    table = _get(client, ssos, "/reports/extensions/", kind="ELN").context["result"].table
+
+    assert table.rows == [("2026-02", "ELN", 1)]
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ({"date_from": "2026-13-01"}, "Wpisz poprawną datę."),
+    ({"date_from": "2026-06-01", "date_to": "2026-01-01"}, None),
+    ({"date_from": "2000-01-01", "date_to": "2026-01-01"}, None),
+    ({"kind": "XYZ"}, None),
+])
+def test_bad_filters_get_a_clear_message_and_no_report(client, ssos, query, message):
+    response = _get(client, ssos, "/reports/extensions/", **query)
+
+    assert response.status_code == 400
+    assert "result" not in response.context
+    assert response.context["form"].errors
+    if message:
+        assert message in response.content.decode()
+
+
+def test_date_range_defaults_to_the_last_twelve_months(client, ssos):
+    client.force_login(ssos)
+    response = client.get("/reports/extensions/")
+
+    filters = response.context["filters"]
+    assert filters.date_from.day == 1
+    assert (filters.date_to - filters.date_from).days < 366
+
+
+def test_csv_export_of_a_report_table(client, ssos, unit):
+    CardEventFactory(card=CardFactory(serving_unit=unit), at=at(2026, 2))
+    CardEventFactory(card=CardFactory(serving_unit=unit), at=at(2026, 2, 3))
+
+    response = _get(client, ssos, "/reports/extensions/export.csv")
+
+    assert response["Content-Type"].startswith("text/csv")
+    assert "extensions-2026-01-01-2026-06-30.csv" in response["Content-Disposition"]
+    lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
+    assert lines[1:] == ["2026-02,ELS,2"]
+    assert len(lines[0].split(",")) == 3
+
+
+def test_xlsx_export_of_a_report_table(client, ssos, unit):
+    CardEventFactory(card=CardFactory(serving_unit=unit), at=at(2026, 2))
+
+    response = _get(client, ssos, "/reports/extensions/export.xlsx")
+
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[1:] == [("2026-02", "ELS", 1)]
+
+
+def test_export_of_a_report_is_scoped_like_the_page(client, deans_office, unit, other_unit):
+    CardEventFactory(card=CardFactory(serving_unit=other_unit), at=at(2026, 2))
+
+    response = _get(client, deans_office, "/reports/extensions/export.csv")
+
+    assert b"".join(response.streaming_content).decode("utf-8-sig").splitlines()[1:] == []
+
+
+def _report_queries(client, django_assert_num_queries, user, slug, expected):
+    client.force_login(user)
+    client.get("/reports/")  # warm the session
+    with django_assert_num_queries(expected):
+        response = client.get(f"/reports/{slug}/", RANGE)
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("slug", ["cards-by-state", "extensions", "replacements",
+                                  "invalidations", "reads-per-device"])
+def test_query_count_does_not_grow_with_rows(client, ssos, unit, other_unit, slug,
+                                             django_assert_num_queries):
+    # session, user, groups, the nav's holder check, the unit choices and the report:
+    # six queries however many rows
+    for count in (1, 12):
+        for index in range(count):
+            card = CardFactory(serving_unit=unit if index % 2 else other_unit)
+            CardEventFactory(card=card, at=at(2026, 1 + index % 6))
+            CardEventFactory(card=card, action="replace", at=at(2026, 2),
+                             details={"replacement_reason": "duplicate"})
+        _report_queries(client, django_assert_num_queries, ssos, slug, 6)
+
+
+def test_deans_office_page_adds_only_the_unit_lookup(client, deans_office, unit,
+                                                    django_assert_num_queries):
+    for _ in range(5):
+        CardEventFactory(card=CardFactory(serving_unit=unit), at=at(2026, 2))
+    _report_queries(client, django_assert_num_queries, deans_office, "extensions", 7)
