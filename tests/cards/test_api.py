@@ -11,6 +11,8 @@ from django.urls import include, path, reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from cards import hooks
+from cards.errors import ActionRefused
 from cards.models import Card, CardKind, CardState, EnrolmentStatus, Level
 from tests.factories import (
     CardFactory,
@@ -153,7 +155,15 @@ def test_detail_lists_actions_with_the_rules_verdict(deans_office, card):
 
 # --- transitions ------------------------------------------------------------------------
 
-def test_happy_path_fault_to_warranty_exchange(deans_office, ssos, card):
+@pytest.fixture
+def cards_alone(monkeypatch):
+    """No other app's transition hooks: the cards API on its own. (With the warranty app,
+    a fault report opens a case and the exchange is handed over through it; the case
+    flow has its own tests.)"""
+    monkeypatch.setattr(hooks, "_hooks", [])
+
+
+def test_happy_path_fault_to_warranty_exchange(cards_alone, deans_office, ssos, card):
     response = transition(deans_office, card, action="report_faulty",
                           note="Nie wczytuje się w czytniku", expected_state="active")
     assert response.status_code == 200, response.content
@@ -214,6 +224,17 @@ def test_rule_refusal_is_400_with_the_rules_reason(deans_office, card):
     assert response.status_code == 400
     assert response.json()["code"] == "refused"
     assert "no final removal from the list of students" in response.json()["detail"]
+    assert_unchanged(card)
+
+
+def test_a_refusing_hook_rolls_the_move_back(deans_office, card, monkeypatch):
+    def refuse(**kwargs):
+        raise ActionRefused("Sprawa w toku: najpierw ocena SSOS.")
+
+    monkeypatch.setattr(hooks, "_hooks", [refuse])
+    response = transition(deans_office, card, action="report_faulty", note="nie działa")
+    assert response.status_code == 400
+    assert response.json() == {"code": "refused", "detail": "Sprawa w toku: najpierw ocena SSOS."}
     assert_unchanged(card)
 
 
