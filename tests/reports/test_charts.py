@@ -1,0 +1,73 @@
+"""The SVG chart module: accessible markup, one mark per number, safe labels, contrast."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from reports.charts import PALETTE, Series, bar_chart, line_chart, nice_ticks
+
+
+def _luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+@pytest.mark.parametrize("colour", PALETTE)
+def test_every_colour_has_3_to_1_contrast_on_white(colour):
+    assert (1.05) / (_luminance(colour) + 0.05) >= 3
+
+
+@pytest.mark.parametrize(("maximum", "ticks"), [
+    (0, [0, 1]), (7, [0, 2, 4, 6, 8]), (10, [0, 2, 4, 6, 8, 10]), (130, [0, 50, 100, 150]),
+])
+def test_nice_ticks(maximum, ticks):
+    assert nice_ticks(maximum) == ticks
+
+
+def test_stacked_bar_chart_is_accessible_and_draws_each_number():
+    svg = bar_chart(chart_id="c1", title="Cases", description="Cases per month",
+                    categories=["2026-01", "2026-02"],
+                    series=[Series("fault", [3, 0]), Series("lost", [1, 2])], stacked=True)
+
+    assert svg.startswith('<svg class="chart"') and 'role="img"' in svg
+    assert 'aria-labelledby="c1-title c1-desc"' in svg
+    assert '<title id="c1-title">Cases</title>' in svg
+    assert '<desc id="c1-desc">Cases per month</desc>' in svg
+    marks = re.findall(r"<rect [^>]*><title>([^<]*)</title>", svg)
+    assert marks == ["2026-01 · fault: 3", "2026-01 · lost: 1", "2026-02 · fault: 0",
+                     "2026-02 · lost: 2"]
+    assert ">fault</text>" in svg and ">lost</text>" in svg  # the legend
+
+
+def test_stacked_bars_are_as_tall_as_their_total():
+    svg = bar_chart(chart_id="c", title="t", description="d", categories=["a", "b"],
+                    series=[Series("x", [2, 4]), Series("y", [2, 0])], stacked=True)
+    heights = [float(h) for h in re.findall(r'<rect x="[^"]+" y="[^"]+" width="[^"]+" '
+                                            r'height="([^"]+)" fill', svg)]
+    # a: 2 + 2, b: 4 + 0 → equal stacks
+    assert heights[0] + heights[1] == pytest.approx(heights[2] + heights[3], abs=0.2)
+
+
+def test_labels_are_escaped():
+    svg = line_chart(chart_id="c", title="<script>", description="d", categories=["<b>"],
+                     series=[Series("a&b", [1])])
+
+    assert "<script>" not in svg and "&lt;script&gt;" in svg
+    assert "<b>" not in svg and "a&amp;b" in svg
+
+
+def test_line_chart_has_a_point_per_value():
+    svg = line_chart(chart_id="c", title="t", description="d", categories=["1", "2", "3"],
+                     series=[Series("opened", [1, 5, 2]), Series("closed", [0, 2, 4])])
+
+    assert svg.count("<polyline") == 2 and svg.count("<circle") == 6
+
+
+def test_empty_chart_says_so():
+    svg = bar_chart(chart_id="c", title="t", description="d", categories=[], series=[],
+                    empty_message="Nothing here")
+
+    assert "Nothing here" in svg and 'role="img"' in svg
