@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class WarrantyConfig(AppConfig):
     name = "warranty"
     verbose_name = _("Cases")
+
+    def ready(self) -> None:
+        from cards.hooks import register_transition_hook
+
+        from .card_hooks import on_card_transition
+
+        register_transition_hook(on_card_transition)

@@ -1,0 +1,74 @@
+"""Who may see and do what with cases. The one place this is written.
+
+Dean's office staff see and act on their own units' cases; SSOS and the USOS office act
+university-wide on the steps their role allows; holders only read their own cases.
+Steps that move the card also pass `cards.policy` (e.g. the corner cut by the serving
+unit's staff only).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from cards import policy as card_policy
+from cards.roles import Role, is_staff_member, roles_of, sees_all_cards, unit_ids_of
+
+from .models import Case
+from .transitions import OPEN_ROLES, CaseTransition
+
+D = Role.DEANS_OFFICE
+
+
+def visible_cases_filter(user: Any) -> Q | None:
+    """A filter for the cases `user` may see; None means all of them."""
+    if sees_all_cards(user):
+        return None
+    return Q(unit_id__in=unit_ids_of(user)) | Q(holder__user_id=user.pk)
+
+
+def can_see(user: Any, case: Case) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if sees_all_cards(user) or case.unit_id in unit_ids_of(user):
+        return True
+    return case.holder.user_id == user.pk
+
+
+def _role_refusal(user: Any, roles: frozenset[str], unit_id: int) -> str | None:
+    if not getattr(user, "is_authenticated", False):
+        return _("You must log in.")
+    if user.is_superuser:
+        return None
+    if not is_staff_member(user):
+        return _("Holders can follow their cases but cannot act on them.")
+    allowed = roles_of(user) & roles
+    if not allowed:
+        return _("Your role does not allow this step.")
+    if allowed == {D} and unit_id not in unit_ids_of(user):
+        return _("This case belongs to another unit; only its staff may act on it.")
+    return None
+
+
+def transition_refusal(user: Any, spec: CaseTransition, case: Case) -> str | None:
+    """Why `user` may not take step `spec` on `case`, or None if they may."""
+    if spec.internal:
+        return _("This step is taken by the system.")
+    refusal = _role_refusal(user, spec.roles, case.unit_id)
+    if refusal is None and spec.card_action:
+        refusal = card_policy.refusal_for_user(user, spec.card_action, case.card)
+    return refusal
+
+
+def open_refusal(user: Any, kind: str, card: Any) -> str | None:
+    """Why `user` may not open a case of `kind` about `card`, or None."""
+    return _role_refusal(user, OPEN_ROLES.get(kind, frozenset()), card.serving_unit_id)
+
+
+def staff_refusal(user: Any, case: Case, roles: frozenset[str] | None = None) -> str | None:
+    """Why `user` may not work on the case (comments, attachments, assignment, payments)."""
+    if roles is None:
+        roles = frozenset(Role)
+    return _role_refusal(user, roles, case.unit_id)

@@ -1,0 +1,238 @@
+"""Which cases a user may see, queues with counts, and a case's page data.
+
+Every selector runs a fixed number of queries whatever the number of cases: related
+rows come with select_related/prefetch_related and counts are aggregated in the DB.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from cards.models import CardEvent
+from cards.roles import Role, is_staff_member, roles_of
+
+from . import policy, rules
+from .models import OPEN_STATES, Case, CaseEvent, CaseState, Comment
+from .notifications import HOLDER_STATUS_TEXT
+from .services import available_steps
+from .transitions import TRANSITIONS
+
+C = CaseState
+
+
+@dataclass(frozen=True)
+class Queue:
+    name: str
+    label: Promise
+    condition: Q
+    roles: frozenset[str]  # who sees this queue (superusers see all)
+
+
+QUEUES: dict[str, Queue] = {
+    q.name: q for q in [
+        Queue("unit_open", gettext_lazy("Open cases of my units"),
+              Q(state__in=OPEN_STATES), frozenset({Role.DEANS_OFFICE})),
+        Queue("unit_payment_due", gettext_lazy("Duplicate fee due"),
+              Q(state=C.PAYMENT_DUE), frozenset({Role.DEANS_OFFICE})),
+        Queue("unit_corner_cut", gettext_lazy("Awaiting corner cut"),
+              Q(state=C.AWAITING_CORNER_CUT), frozenset({Role.DEANS_OFFICE})),
+        Queue("unit_data_fix", gettext_lazy("Enrolment data to correct"),
+              Q(state=C.DATA_FIX_NEEDED), frozenset({Role.DEANS_OFFICE})),
+        Queue("awaiting_card", gettext_lazy("Waiting for the card"),
+              Q(state=C.AWAITING_CARD), frozenset({Role.SSOS})),
+        Queue("to_assess", gettext_lazy("To assess"),
+              Q(state=C.IN_ASSESSMENT), frozenset({Role.SSOS})),
+        Queue("to_order", gettext_lazy("Replacements to order"),
+              Q(state__in=[C.WARRANTY_APPROVED, C.REPLACEMENT_ORDERED]), frozenset({Role.SSOS})),
+        Queue("to_hand_over", gettext_lazy("Replacements to hand over"),
+              Q(state=C.READY_FOR_PICKUP), frozenset({Role.SSOS, Role.DEANS_OFFICE})),
+        Queue("escalations", gettext_lazy("Escalations"),
+              Q(state__in=[C.ESCALATED, C.HOLDER_TO_USOS]), frozenset({Role.USOS_OFFICE})),
+    ]
+}
+
+
+def case_list_for_user(user: Any) -> QuerySet[Case]:
+    """Cases `user` may see, with what a list row shows."""
+    cases = Case.objects.select_related("card", "holder", "unit", "assigned_to")
+    if not getattr(user, "is_authenticated", False):
+        return cases.none()
+    condition = policy.visible_cases_filter(user)
+    return cases if condition is None else cases.filter(condition)
+
+
+def queues_for_user(user: Any) -> list[Queue]:
+    if not getattr(user, "is_authenticated", False) or not is_staff_member(user):
+        return []
+    if user.is_superuser:
+        return list(QUEUES.values())
+    roles = roles_of(user)
+    return [q for q in QUEUES.values() if q.roles & roles]
+
+
+def case_queue_counts(user: Any) -> list[dict]:
+    """The user's queues with their sizes, counted in one query."""
+    queues = queues_for_user(user)
+    if not queues:
+        return []
+    counts = case_list_for_user(user).aggregate(
+        **{q.name: Count("pk", filter=q.condition) for q in queues})
+    return [{"queue": q, "count": counts[q.name]} for q in queues]
+
+
+def case_filter(cases: QuerySet[Case], *, queue: str = "", kind: str = "", state: str = "",
+                unit_id: int | None = None, assigned_to_id: int | None = None,
+                unassigned: bool = False, query: str = "") -> QuerySet[Case]:
+    """Narrow a case list; unknown queue names give an empty list."""
+    if queue:
+        spec = QUEUES.get(queue)
+        cases = cases.filter(spec.condition) if spec else cases.none()
+    if kind:
+        cases = cases.filter(kind=kind)
+    if state:
+        cases = cases.filter(state=state)
+    if unit_id:
+        cases = cases.filter(unit_id=unit_id)
+    if assigned_to_id:
+        cases = cases.filter(assigned_to_id=assigned_to_id)
+    if unassigned:
+        cases = cases.filter(assigned_to__isnull=True)
+    query = query.strip()
+    if query:
+        cases = cases.filter(
+            Q(number__iexact=query) | Q(card__number__iexact=query)
+            | Q(holder__album_number__iexact=query) | Q(holder__last_name__icontains=query))
+    return cases
+
+
+def case_queue(user: Any, queue: str, **filters: Any) -> QuerySet[Case]:
+    """A queue's cases, oldest waiting first."""
+    return case_filter(case_list_for_user(user), queue=queue, **filters).order_by(
+        "state_changed_at", "pk")
+
+
+def holder_cases_for_user(user: Any) -> QuerySet[Case]:
+    """The logged-in holder's own cases, newest first."""
+    if not getattr(user, "is_authenticated", False):
+        return Case.objects.none()
+    return (Case.objects.filter(holder__user_id=user.pk)
+            .select_related("card", "payment").prefetch_related("events")
+            .order_by("-created_at"))
+
+
+def case_get_for_user(user: Any, pk: int) -> Case:
+    """The case with everything its page needs, or 404 if the user may not see it."""
+    cases = case_list_for_user(user).select_related(
+        "payment", "assessment", "new_card", "converted_to", "converted_from",
+        "card_received_by", "opened_by",
+    ).prefetch_related(
+        Prefetch("events", queryset=CaseEvent.objects.select_related("actor")),
+        Prefetch("comments", queryset=Comment.objects.select_related("author")),
+        "attachments", "attempts", "notifications",
+    )
+    try:
+        return cases.get(pk=pk)
+    except Case.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+# --- timeline ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: dt.datetime
+    kind: str  # "case", "card", "comment", "notification"
+    title: str
+    text: str = ""
+    actor: str = ""
+
+
+def _case_event_title(event: CaseEvent) -> str:
+    if event.action == "open":
+        return _("Case opened")
+    spec = TRANSITIONS.get(event.action)
+    if spec is not None:
+        return str(spec.label)
+    return {
+        "attempt": _("Extension attempt: %(result)s") % {
+            "result": _("succeeded") if event.details.get("succeeded") else _("failed")},
+        "assign": _("Assigned to %(who)s") % {"who": event.details.get("assignee") or "—"},
+        "payment_mark_paid": _("Fee paid"),
+        "payment_waive": _("Fee waived"),
+        "payment_refund": _("Fee refunded"),
+    }.get(event.action, event.action)
+
+
+def case_timeline(case: Case, card_events: list[CardEvent]) -> list[TimelineEntry]:
+    """Case history, card history, comments and e-mails, in time order (staff view)."""
+    entries = [
+        TimelineEntry(e.at, "case", _case_event_title(e), e.note, e.actor_name)
+        for e in case.events.all()
+    ]
+    entries += [
+        TimelineEntry(e.at, "card", _("Card: %(from)s → %(to)s") % {
+            "from": e.from_state_label() or "—", "to": e.to_state_label()}, e.reason,
+            e.actor_name)
+        for e in card_events
+    ]
+    entries += [
+        TimelineEntry(c.created_at, "comment", _("Comment"), c.body,
+                      c.author.get_username() if c.author else "")
+        for c in case.comments.all()
+    ]
+    entries += [
+        TimelineEntry(n.created_at, "notification", _("E-mail to %(to)s: %(subject)s") % {
+            "to": n.recipient, "subject": n.subject}, n.get_status_display())
+        for n in case.notifications.all()
+    ]
+    return sorted(entries, key=lambda entry: entry.at)
+
+
+def holder_timeline(case: Case) -> list[TimelineEntry]:
+    """What the holder is told: each status their case went through, in plain words."""
+    return [
+        TimelineEntry(e.at, "case", str(C(e.to_state).label), str(HOLDER_STATUS_TEXT[e.to_state]))
+        for e in case.events.all() if e.is_state_change
+    ] + [
+        TimelineEntry(c.created_at, "comment", _("Message"), c.body)
+        for c in case.comments.all() if c.visible_to_holder
+    ]
+
+
+@dataclass
+class CaseDetail:
+    case: Case
+    timeline: list[TimelineEntry]
+    steps: list[dict]
+    remedy: rules.Remedy | None = None
+    settlement_hint: str | None = None
+    can_work: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+def case_detail_for_user(user: Any, pk: int, today: dt.date | None = None) -> CaseDetail:
+    """A case's page: the case, its merged timeline, the steps the user may take (with the
+    rule's refusal), and for extension failures the remedy for the error."""
+    case = case_get_for_user(user, pk)
+    if not is_staff_member(user):
+        return CaseDetail(case=case, timeline=sorted(holder_timeline(case), key=lambda e: e.at),
+                          steps=[])
+    card_events = list(CardEvent.objects.filter(
+        card_id=case.card_id, at__gte=case.created_at - dt.timedelta(seconds=1)))
+    detail = CaseDetail(case=case, timeline=case_timeline(case, card_events),
+                        steps=available_steps(case, user),
+                        can_work=policy.staff_refusal(user, case) is None)
+    if case.extension_error:
+        detail.remedy = rules.REMEDIES[case.extension_error]
+        if case.extension_error == "not_settled" and case.is_open:
+            detail.settlement_hint = rules.settlement_hint(case, today or timezone.localdate())
+    return detail

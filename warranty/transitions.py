@@ -1,0 +1,112 @@
+"""The catalogue of case steps as people see them: label, who takes them, what they ask."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from cards.roles import Role
+
+from .models import CaseKind
+
+D, SSOS, USOS = Role.DEANS_OFFICE, Role.SSOS, Role.USOS_OFFICE
+K = CaseKind
+DUPLICATE_KINDS = frozenset({K.FAULT, K.DAMAGE, K.LOST})
+
+
+@dataclass(frozen=True)
+class CaseTransition:
+    name: str
+    label: Promise
+    help: Promise
+    kinds: frozenset[str]
+    roles: frozenset[str]
+    card_action: str | None = None  # the card move this step makes through card_act
+    params: tuple[str, ...] = ()
+    note_required: bool = False
+    internal: bool = False  # taken by the system only, never offered to people
+
+
+TRANSITIONS: dict[str, CaseTransition] = {
+    t.name: t
+    for t in [
+        CaseTransition("receive_card", _("Take the card in"),
+                       _("The holder brought the card to SSOS; print the receipt."),
+                       frozenset({K.FAULT}), frozenset({SSOS}), card_action="hand_to_ssos"),
+        CaseTransition("approve_warranty", _("Approve warranty exchange"),
+                       _("The card is clean and undamaged: exchange it free of charge."),
+                       frozenset({K.FAULT}), frozenset({SSOS}), params=("checklist",)),
+        CaseTransition("require_duplicate", _("Require a paid duplicate"),
+                       _("The card is damaged or dirty: the holder pays for a duplicate."),
+                       frozenset({K.FAULT}), frozenset({SSOS}), card_action="mark_damaged",
+                       params=("checklist",)),
+        CaseTransition("return_working", _("Return as working"),
+                       _("The card works after all and goes back to the holder."),
+                       frozenset({K.FAULT}), frozenset({SSOS, D}), card_action="return_working",
+                       note_required=True),
+        CaseTransition("order_replacement", _("Order the replacement"),
+                       _("Order the free replacement card."),
+                       frozenset({K.FAULT}), frozenset({SSOS})),
+        CaseTransition("order_duplicate", _("Order the duplicate"),
+                       _("Print the duplicate; possible once the fee is paid or waived."),
+                       DUPLICATE_KINDS, frozenset({SSOS, D})),
+        CaseTransition("mark_ready", _("New card ready"),
+                       _("The new card is printed and waits for the holder."),
+                       DUPLICATE_KINDS, frozenset({SSOS, D})),
+        CaseTransition("hand_over", _("Hand over the new card"),
+                       _("The holder collects the new card; the old one is replaced."),
+                       DUPLICATE_KINDS, frozenset({SSOS, D}), card_action="replace",
+                       params=("new_number", "new_chip_serial")),
+        CaseTransition("mark_found", _("Card found"),
+                       _("The lost card was found before a duplicate was printed."),
+                       frozenset({K.LOST}), frozenset({D}), card_action="mark_found"),
+        CaseTransition("escalate", _("Escalate to the USOS office"),
+                       _("Pass the problem to the USOS office queue."),
+                       frozenset({K.EXTENSION_FAILURE}), frozenset({D})),
+        CaseTransition("send_holder_to_usos", _("Send the holder to the USOS office"),
+                       _("The card could not be read twice."),
+                       frozenset({K.EXTENSION_FAILURE}), frozenset({D, USOS}), internal=True),
+        CaseTransition("resolve", _("Resolved"),
+                       _("The card was extended or the problem is otherwise solved."),
+                       frozenset({K.EXTENSION_FAILURE}), frozenset({D, USOS}),
+                       note_required=True),
+        CaseTransition("convert_to_fault", _("Turn into a fault case"),
+                       _("The card itself is at fault: report it to SSOS."),
+                       frozenset({K.EXTENSION_FAILURE}), frozenset({D}),
+                       card_action="report_faulty", note_required=True),
+        CaseTransition("confirm_corner_cut", _("Confirm corner cut"),
+                       _("The corner is cut off and the card returned to the holder."),
+                       frozenset({K.INVALIDATION}), frozenset({D}),
+                       card_action="confirm_corner_cut"),
+        CaseTransition("withdraw_invalidation", _("Withdraw invalidation"),
+                       _("The invalidation was decided by mistake."),
+                       frozenset({K.INVALIDATION}), frozenset({D}),
+                       card_action="withdraw_invalidation", note_required=True),
+        CaseTransition("cancel", _("Close without action"),
+                       _("The card moved on and this case no longer applies."),
+                       frozenset(K), frozenset(), internal=True),
+    ]
+}
+
+# Who may open a case of each kind (the card move itself is checked by cards.policy).
+OPEN_ROLES: dict[str, frozenset[str]] = {
+    K.FAULT: frozenset({D}),
+    K.DAMAGE: frozenset({D, SSOS}),
+    K.LOST: frozenset({D}),
+    K.EXTENSION_FAILURE: frozenset({D, USOS}),
+    K.INVALIDATION: frozenset({D}),
+}
+
+# The card move that opening a case of each kind makes.
+OPEN_CARD_ACTION: dict[str, str | None] = {
+    K.FAULT: "report_faulty",
+    K.DAMAGE: "mark_damaged",
+    K.LOST: "report_lost",
+    K.EXTENSION_FAILURE: None,
+    K.INVALIDATION: "decide_invalidation",
+}
+
+PAYMENT_ROLES = frozenset({D, SSOS})
+ATTEMPT_ROLES = frozenset({D, USOS})
