@@ -1,0 +1,3 @@
+from reader_bridge.agent.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,189 @@
+"""`legitymacje-reader`: enrol the workstation, run the reader loop, simulate, show status."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import socket
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+from reader_bridge.agent import __version__
+from reader_bridge.agent.signing import create_key, public_key_pem
+from reader_bridge.agent.simulate import FAILURES, SIMULATED_READER, simulated_read
+from reader_bridge.agent.state import DEFAULT_STATE_DIR, Config, NotEnrolled, State
+
+log = logging.getLogger("legitymacje_reader")
+
+ENROL_PATH = "/api/readers/enrol/"
+
+
+class UsageError(Exception):
+    pass
+
+
+def enrol(state: State, server: str, code: str, name: str, ca_file: str | None,
+          force: bool) -> str:
+    if state.config_file.exists() and not force:
+        raise UsageError(f"already enrolled as {state.config().device_id}; "
+                         "pass --force to enrol again with a new key")
+    if pending := state.outbox.pending():
+        log.warning("%d queued reads will be sent under the new device", len(pending))
+    # The new key replaces the old one only once the server has accepted it.
+    new_key_file = state.key_file.with_name("key.pem.new")
+    key = create_key(new_key_file)
+    config = Config(server=server, device_id="", name=name, ca_file=ca_file)
+    try:
+        response = httpx.post(config.endpoint(ENROL_PATH), timeout=15, verify=config.verify,
+                              json={"code": code, "public_key": public_key_pem(key),
+                                    "name": name})
+    except httpx.HTTPError as error:
+        new_key_file.unlink()
+        raise UsageError(f"cannot reach {server}: {error}") from error
+    if response.status_code != 201:
+        new_key_file.unlink()
+        raise UsageError(f"enrolment refused ({response.status_code}): {response.text[:500]}")
+    device_id = response.json()["device_id"]
+    new_key_file.replace(state.key_file)
+    state.save_config(Config(server=server, device_id=device_id, name=name, ca_file=ca_file))
+    return device_id
+
+
+def run(state: State, apdu_timeout: float) -> int:
+    from reader_bridge.agent.runner import Agent
+
+    agent = Agent(state, apdu_timeout=apdu_timeout)
+    stopped = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopped.set())
+    config = state.config()
+    log.info("legitymacje-reader %s: device %s, server %s, state %s", __version__,
+             config.device_id, config.server, state.path)
+    agent.start()
+    stopped.wait()
+    log.info("stopping")
+    agent.stop()
+    return 0
+
+
+def simulate(state: State, els_file: Path, cert_file: Path | None, failure: str | None,
+             count: int, interval: float, reader_name: str, wait: float) -> int:
+    from reader_bridge.agent.delivery import Deliverer
+    from reader_bridge.agent.runner import record
+
+    els = els_file.read_bytes()
+    cert = cert_file.read_bytes() if cert_file else None
+    deliverer = Deliverer(state, backoff_first=0.5, backoff_max=5.0)
+    try:
+        for number in range(count):
+            if number:
+                time.sleep(interval)
+            record(state, simulated_read(els, cert, failure, reader_name))
+            deliverer.deliver_pending()
+        deadline = time.monotonic() + wait
+        while (delay := deliverer.deliver_pending()) is not None:
+            if time.monotonic() + delay > deadline:
+                break
+            time.sleep(delay)
+    finally:
+        deliverer.close()
+    left = len(state.outbox.pending())
+    if left:
+        print(f"{left} read(s) still queued in {state.outbox.queue_dir}; "
+              "`run` or the next `simulate` delivers them")
+        return 3
+    return 0
+
+
+def status(state: State) -> int:
+    try:
+        config = state.config()
+        print(f"device:   {config.device_id} ({config.name})\nserver:   {config.server}")
+    except NotEnrolled as error:
+        print(f"device:   {error}")
+    pending = state.outbox.pending()
+    print(f"state:    {state.path}")
+    print(f"queued:   {len(pending)}" + (f" (sequence {pending[0].sequence}..."
+                                          f"{pending[-1].sequence})" if pending else ""))
+    print(f"rejected: {len(state.outbox.rejected())} (see {state.outbox.rejected_dir})")
+    last = state.last_delivery()
+    if last:
+        print(f"last delivery: read {last['sequence']} at {last['at']}: {last['result']}")
+    print(f"readers:  {_readers_line()}")
+    return 0
+
+
+def _readers_line() -> str:
+    try:
+        from reader_bridge.agent.pcsc import ServiceLost, list_readers
+    except ImportError:
+        return "pyscard is not installed (pip install 'legitymacje[agent]')"
+    try:
+        return ", ".join(list_readers()) or "none connected"
+    except ServiceLost as error:
+        return f"pcscd not available ({error})"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="legitymacje-reader", description=__doc__)
+    parser.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR,
+                        help="enrolment, key and queue (default: %(default)s)")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument("--version", action="version", version=__version__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    enrol_cmd = commands.add_parser("enrol", help="register this workstation (once)")
+    enrol_cmd.add_argument("--server", required=True, help="e.g. https://cards.example.edu")
+    enrol_cmd.add_argument("--code", required=True, help="one-time code from the admin")
+    enrol_cmd.add_argument("--name", default=socket.gethostname())
+    enrol_cmd.add_argument("--ca-file", help="CA bundle for the server's TLS certificate")
+    enrol_cmd.add_argument("--force", action="store_true", help="enrol again with a new key")
+
+    run_cmd = commands.add_parser("run", help="watch the readers and post every read")
+    run_cmd.add_argument("--apdu-timeout", type=float, default=5.0,
+                         help="seconds a card may take to answer one command")
+
+    sim = commands.add_parser("simulate", help="post reads from a simulated reader (demo)")
+    sim.add_argument("--els-file", type=Path, required=True, help="DER file of EF.ELS")
+    sim.add_argument("--cert-file", type=Path, help="DER certificate (the cert EF)")
+    sim.add_argument("--fail", choices=sorted(FAILURES), help="simulate this failure instead")
+    sim.add_argument("--count", type=int, default=1)
+    sim.add_argument("--interval", type=float, default=2.0, help="seconds between reads")
+    sim.add_argument("--reader", default=SIMULATED_READER, help="reader name to report")
+    sim.add_argument("--wait", type=float, default=10.0,
+                     help="seconds to keep retrying delivery before leaving reads queued")
+
+    commands.add_parser("status", help="enrolment, queue and readers")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    state = State(args.state_dir)
+    try:
+        if args.command == "enrol":
+            device_id = enrol(state, args.server, args.code, args.name, args.ca_file,
+                              args.force)
+            print(f"enrolled as device {device_id}")
+            return 0
+        if args.command == "run":
+            return run(state, args.apdu_timeout)
+        if args.command == "simulate":
+            return simulate(state, args.els_file, args.cert_file, args.fail, args.count,
+                            args.interval, args.reader, args.wait)
+        return status(state)
+    except (UsageError, NotEnrolled, PermissionError, FileNotFoundError) as error:
+        print(f"legitymacje-reader: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,96 @@
+"""Sends queued reads to the server in sequence order, each exactly as it was queued.
+
+200/201: delivered, the file goes. 408, 429, 5xx or no answer: back off and retry the same
+read (the same message_id, so the server stores it once). Any other 4xx: the server will
+never take it; it moves to rejected/ and the next read goes.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import UTC, datetime
+
+import httpx
+
+from reader_bridge.agent.backoff import Backoff
+from reader_bridge.agent.outbox import QueuedRead
+from reader_bridge.agent.signing import sign
+from reader_bridge.agent.state import State
+
+log = logging.getLogger("legitymacje_reader")
+
+READS_PATH = "/api/readers/reads/"
+RETRY_LATER = {408, 429}
+
+
+class Deliverer:
+    def __init__(self, state: State, *, backoff_first: float = 1.0,
+                 backoff_max: float = 60.0, timeout: float = 10.0) -> None:
+        self.state = state
+        self.config = state.config()
+        self.key = state.key()
+        self.backoff = Backoff(backoff_first, backoff_max)
+        self.wake = threading.Event()
+        self.client = httpx.Client(timeout=timeout, verify=self.config.verify)
+
+    def deliver_pending(self) -> float | None:
+        """Send what is queued, in order. Returns the delay before a retry, None when done."""
+        for item in self.state.outbox.pending():
+            retry_after = self._send(item)
+            if retry_after is not None:
+                return retry_after
+        return None
+
+    def run(self, stop: threading.Event, idle_poll: float = 5.0) -> None:
+        """Deliver until `stop`; a new read (`wake`) is sent at once unless backing off."""
+        while not stop.is_set():
+            delay = self.deliver_pending()
+            if delay is not None:
+                stop.wait(delay)
+            else:
+                self.wake.wait(idle_poll)
+                self.wake.clear()
+
+    def close(self) -> None:
+        self.client.close()
+
+    def _send(self, item: QueuedRead) -> float | None:
+        try:
+            body = item.body()
+        except FileNotFoundError:  # delivered meanwhile by another process
+            return None
+        headers = {"Content-Type": "application/json",
+                   "X-Reader-Device": self.config.device_id,
+                   "X-Reader-Signature": sign(self.key, body)}
+        try:
+            response = self.client.post(self.config.endpoint(READS_PATH), content=body,
+                                        headers=headers)
+        except httpx.HTTPError as error:
+            return self._retry(item, f"no answer: {error}")
+        status = response.status_code
+        if status in (200, 201):
+            self.state.outbox.delivered(item)
+            self.backoff.reset()
+            self._note(item, f"delivered ({status})")
+            log.info("read %d delivered (%d)", item.sequence, status)
+            return None
+        if status in RETRY_LATER or status >= 500 or status < 400:
+            return self._retry(item, f"HTTP {status}", response.headers.get("Retry-After"))
+        self.state.outbox.reject(item, status, response.text)
+        self._note(item, f"rejected ({status})")
+        log.error("read %d rejected by the server (%d): %s; kept in %s", item.sequence, status,
+                  response.text[:500], self.state.outbox.rejected_dir)
+        return None
+
+    def _retry(self, item: QueuedRead, reason: str, retry_after: str | None = None) -> float:
+        delay = self.backoff.next_delay()
+        if retry_after and retry_after.isdigit():
+            delay = min(max(delay, float(retry_after)), self.backoff.maximum)
+        self._note(item, f"retrying: {reason}")
+        log.warning("read %d not delivered (%s); retry in %.1f s", item.sequence, reason, delay)
+        return delay
+
+    def _note(self, item: QueuedRead, result: str) -> None:
+        self.state.note_delivery(at=datetime.now(UTC).isoformat(timespec="seconds"),
+                                 sequence=item.sequence, result=result)
