@@ -143,6 +143,14 @@ CELERY_BEAT_SCHEDULE: dict = {
     "reader-bridge-resend-pending-reads": {
         "task": "reader_bridge.tasks.resend_pending_reads_task", "schedule": 60.0,
     },
+    # Case e-mails still in the outbox (broker or SMTP outage) are re-sent, never dropped.
+    "warranty-resend-pending-notifications": {
+        "task": "warranty.tasks.notifications_resend_pending_task", "schedule": 120.0,
+    },
+    # Reminders to holders (card not brought, not collected, fee unpaid), once per period.
+    "warranty-send-due-reminders": {
+        "task": "warranty.tasks.reminders_send_due_task", "schedule": 3600.0,
+    },
 }
 
 CACHES = {
