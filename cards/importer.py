@@ -111,7 +111,7 @@ Row = dict[str, str]
 
 
 def normalise_header(cells: list[str]) -> list[str]:
-    return [re.sub(r"[\s-]+", "_", cell.strip().lower()) for cell in cells]
+    return [re.sub(r"[\s-]+", "_", cell.strip("\ufeff \t").lower()) for cell in cells]
 
 
 def check_header(columns: list[str]) -> list[str]:
@@ -317,7 +317,7 @@ class RowImporter:
     def enrolment(self, row: Row, holder: Holder, unit: Unit, lookups: Lookups) -> str:
         code = clean_field(Enrolment, "programme_code", row["programme_code"], "programme_code")
         values: dict[str, Any] = {
-            "unit": unit,
+            "unit_id": unit.pk,
             "level": parse_choice(row, "level", LEVEL_WORDS, Level.values),
             "status": parse_choice(row, "enrolment_status", STATUS_WORDS, EnrolmentStatus.values),
         }
