@@ -41,8 +41,9 @@ def read_process(read_id: int, *, now: dt.datetime | None = None) -> CardRead | 
         if read is None or read.state == ProcessingState.DONE:
             return read
         result: dict = {}
-        els, parse_error, problems = _decode(read, today, result)
+        els, parse_error = _parse(read, result)
         card = _identify(read, els)
+        problems = _verify(read, els, card, today, result) if els else []
         request = _pending_request(read)
         if request is not None and card is None and request.card_id is not None:
             card = request.card
@@ -73,23 +74,29 @@ def read_process(read_id: int, *, now: dt.datetime | None = None) -> CardRead | 
     return read
 
 
-def _decode(read: CardRead, today: dt.date, result: dict):
-    """(ElsFile | None, ChipFileError | None, problems) and their record in `result`."""
+def _parse(read: CardRead, result: dict):
+    """(ElsFile | None, ChipFileError | None), the error recorded in `result`."""
     if read.outcome != ReadOutcome.OK or not read.els_file:
-        return None, None, []
+        return None, None
     try:
         els = chip.parse_els_file(bytes(read.els_file),
                                   bytes(read.cert_file) if read.cert_file else None)
     except chip.ChipFileError as exc:
         result["error"] = {"code": exc.code, "message": exc.message}
-        return None, exc, []
-    anchors, seals = trusted_certificates()
-    kind = chip.signer_kind(els.signer_certificate) if els.signer_certificate else None
-    problems = chip.verify_els_file(els, trusted=anchors, seals=seals, today=today,
-                                    chip_serial=read.chip_serial or None, kind=kind)
+        return None, exc
     result["chip"] = els.summary()
+    return els, None
+
+
+def _verify(read: CardRead, els: chip.ElsFile, card: Card | None, today: dt.date,
+            result: dict) -> list[chip.ChipProblem]:
+    """The checklist, with the phrase of the card's kind when the card is known."""
+    anchors, seals = trusted_certificates()
+    problems = chip.verify_els_file(els, trusted=anchors, seals=seals, today=today,
+                                    chip_serial=read.chip_serial or None,
+                                    kind=card.kind if card else None)
     result["problems"] = [{"code": p.code, "message": p.message} for p in problems]
-    return els, None, problems
+    return problems
 
 
 def trusted_certificates() -> tuple[list[x509.Certificate], list[x509.Certificate]]:

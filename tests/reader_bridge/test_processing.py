@@ -251,3 +251,15 @@ def test_eager_task_processes_after_commit(device, card, trusted_ca,
 
     read.refresh_from_db()
     assert (read.state, read.diagnosis) == (ProcessingState.DONE, Diagnosis.OK)
+
+
+def test_signer_phrase_must_fit_the_identified_cards_kind(device, unit, trusted_ca,
+                                                          no_processing):
+    teacher_card = CardFactory(serving_unit=unit, kind="ELN")
+
+    wrong = process(device, els=build_test_els_file(chip_fields(teacher_card), kind="ELS"))
+    right = process(device, els=build_test_els_file(chip_fields(teacher_card), kind="ELN"))
+
+    assert wrong.diagnosis == Diagnosis.INVALID_SIGNATURE
+    assert "upoważnion" in wrong.diagnosis_detail
+    assert right.diagnosis == Diagnosis.OK
