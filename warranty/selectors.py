@@ -197,15 +197,19 @@ def case_timeline(case: Case, card_events: list[CardEvent]) -> list[TimelineEntr
     return sorted(entries, key=lambda entry: entry.at)
 
 
-def holder_timeline(case: Case) -> list[TimelineEntry]:
-    """What the holder is told: each status their case went through, in plain words."""
-    return [
+def holder_timeline(case: Case, *, with_messages: bool = True) -> list[TimelineEntry]:
+    """What the holder is told: each status their case went through, in plain words, and
+    (when logged in) the comments staff wrote for them."""
+    entries = [
         TimelineEntry(e.at, "case", str(C(e.to_state).label), str(HOLDER_STATUS_TEXT[e.to_state]))
         for e in case.events.all() if e.is_state_change
-    ] + [
-        TimelineEntry(c.created_at, "comment", _("Message"), c.body)
-        for c in case.comments.all() if c.visible_to_holder
     ]
+    if with_messages:
+        entries += [
+            TimelineEntry(c.created_at, "comment", _("Message"), c.body)
+            for c in case.comments.all() if c.visible_to_holder
+        ]
+    return sorted(entries, key=lambda entry: entry.at)
 
 
 @dataclass
@@ -224,8 +228,7 @@ def case_detail_for_user(user: Any, pk: int, today: dt.date | None = None) -> Ca
     rule's refusal), and for extension failures the remedy for the error."""
     case = case_get_for_user(user, pk)
     if not is_staff_member(user):
-        return CaseDetail(case=case, timeline=sorted(holder_timeline(case), key=lambda e: e.at),
-                          steps=[])
+        return CaseDetail(case=case, timeline=holder_timeline(case), steps=[])
     card_events = list(CardEvent.objects.filter(
         card_id=case.card_id, at__gte=case.created_at - dt.timedelta(seconds=1)))
     detail = CaseDetail(case=case, timeline=case_timeline(case, card_events),

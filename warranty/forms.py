@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class StatusLookupForm(forms.Form):
+    number = forms.CharField(label=_("Case number"), max_length=20,
+                             help_text=_("For example ELS/2026/00042."))
+    album_number = forms.CharField(label=_("Album number"), max_length=20)

@@ -1,0 +1,50 @@
+"""The holder's status lookup without login: case number + album number → status only.
+
+It reveals nothing but the case's status and its plain-language timeline, answers a
+wrong number and a wrong album number the same way, and is rate-limited per client
+address and per case number (Django's cache: locmem or Redis).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from . import ratelimit
+from .errors import LookupRateLimited
+from .models import Case
+from .selectors import TimelineEntry, holder_timeline
+
+
+@dataclass(frozen=True)
+class CaseStatus:
+    number: str
+    status: str
+    timeline: list[TimelineEntry]
+
+
+def _limits() -> dict[str, int]:
+    defaults = {"per_ip": 20, "per_case": 5, "window_seconds": 600}
+    return {**defaults, **getattr(settings, "WARRANTY_LOOKUP_LIMITS", {})}
+
+
+def case_status_lookup(*, number: str, album_number: str, client_ip: str) -> CaseStatus | None:
+    """The case's status for its holder, None if number and album do not match a case."""
+    number, album_number = number.strip().upper(), album_number.strip()
+    limits = _limits()
+    within = ratelimit.hit(f"case-lookup:ip:{client_ip}", limit=limits["per_ip"],
+                           window_seconds=limits["window_seconds"])
+    within = ratelimit.hit(f"case-lookup:case:{number}", limit=limits["per_case"],
+                           window_seconds=limits["window_seconds"]) and within
+    if not within:
+        raise LookupRateLimited(_("Too many attempts. Please try again in a few minutes."))
+    if not number or not album_number:
+        return None
+    case = (Case.objects.filter(number=number, holder__album_number=album_number)
+            .prefetch_related("events").first())
+    if case is None:
+        return None
+    return CaseStatus(number=case.number, status=str(case.get_state_display()),
+                      timeline=holder_timeline(case, with_messages=False))
