@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import base64
+import signal
+import subprocess
+import sys
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -128,6 +131,22 @@ def test_reads_queued_while_server_down_survive_restart_and_arrive_once_in_order
     assert [(m["sequence"], m["outcome"]) for m in messages] == [(1, "ok"), (2, "apdu_error")]
     assert [post.status for post in server.posts] == [201, 201]
     _wait_for_queue(state, 0)
+
+
+def test_run_command_posts_reads_and_stops_cleanly_on_sigterm(reader, server, state, els):
+    agent = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
+        [sys.executable, "-m", "reader_bridge.agent", "--state-dir", str(state.path), "run"],
+        stderr=subprocess.PIPE, text=True)
+    try:
+        reader.insert(els)
+        [message] = server.wait_for_messages(1)
+    finally:
+        agent.send_signal(signal.SIGTERM)
+        _, log = agent.communicate(timeout=15)
+
+    assert message["outcome"] == "ok"
+    assert agent.returncode == 0, log
+    assert "read 1 delivered (201)" in log
 
 
 def _read_plan(apdus: list[bytes], file_id: bytes) -> list[tuple[int, int]]:

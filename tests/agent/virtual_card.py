@@ -64,8 +64,8 @@ class VirtualElsCard:
     def _serve(self, sock: socket.socket) -> None:
         try:
             while (message := _receive(sock)) is not None:
-                reply = self._answer(message)
-                if reply is _CLOSE:
+                reply = self.respond(message)
+                if reply is CLOSE:
                     sock.shutdown(socket.SHUT_RDWR)
                     return
                 if reply is not None:
@@ -73,7 +73,8 @@ class VirtualElsCard:
         except OSError:
             return
 
-    def _answer(self, message: bytes) -> bytes | object | None:
+    def respond(self, message: bytes) -> bytes | object | None:
+        """The reply to one vpcd message: bytes, None (no reply) or CLOSE (hang up)."""
         if len(message) == 1:
             return self.behaviour.atr if message[0] == 4 else None
         self.behaviour.apdus.append(message)
@@ -110,7 +111,7 @@ class VirtualElsCard:
         if offset == self.behaviour.hang_at_offset:
             return None
         if offset == self.behaviour.close_at_offset:
-            return _CLOSE
+            return CLOSE
         content = self.files[self._selected]
         if offset >= len(content):
             return b"\x6B\x00"
@@ -120,7 +121,7 @@ class VirtualElsCard:
         return content[offset:offset + le] + SW_OK
 
 
-_CLOSE = object()
+CLOSE = object()
 
 
 def _receive(sock: socket.socket) -> bytes | None:
