@@ -19,7 +19,7 @@ from typing import Any, TextIO
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, User
 from django.db import transaction
-from django.db.models import ProtectedError, QuerySet, RestrictedError
+from django.db.models import ProtectedError, Q, QuerySet, RestrictedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -206,8 +206,22 @@ def load_calendar(today: dt.date) -> dict[str, Semester]:
 
 # --- loading ------------------------------------------------------------------------
 
+class DemoConflict(Exception):
+    """The database holds other data where the demo would go; nothing was changed."""
+
+
+DEMO_UNIT_CODES = [code for code, _name, _certified in UNITS]
+
+
 def is_loaded() -> bool:
     return User.objects.filter(username__in=DEMO_USERNAMES).exists()
+
+
+def _other_holders_in_demo_units() -> QuerySet:
+    in_demo_units = (Q(enrolments__unit__code__in=DEMO_UNIT_CODES)
+                     | Q(employments__unit__code__in=DEMO_UNIT_CODES)
+                     | Q(cards__serving_unit__code__in=DEMO_UNIT_CODES))
+    return Holder.objects.exclude(email__endswith=f"@{HOLDER_EMAIL_DOMAIN}").filter(in_demo_units)
 
 
 class DemoLoader:
@@ -401,6 +415,11 @@ class DemoLoader:
 
 def load(stdout: TextIO, today: dt.date | None = None) -> None:
     """Load the cards demo (callers check `is_loaded()` first)."""
+    taken = list(Unit.objects.filter(code__in=DEMO_UNIT_CODES).values_list("code", flat=True))
+    if taken:
+        raise DemoConflict(_("The database already has units %(codes)s that are not the demo's; "
+                             "load the demo into an empty database.") % {
+                                 "codes": ", ".join(sorted(taken))})
     with transaction.atomic():
         DemoLoader(stdout, today or timezone.localdate()).load()
 
@@ -409,12 +428,14 @@ def load(stdout: TextIO, today: dt.date | None = None) -> None:
 
 def reset(stdout: TextIO) -> None:
     """Delete what the demo created, and everything that refers to it (history, cases,
-    reads), so that `load` can run again. Nothing else in the database is touched."""
-    demo_units = [code for code, _name, _certified in UNITS]
+    reads), so that `load` can run again. Refused if other holders use the demo's units."""
+    if _other_holders_in_demo_units().exists():
+        raise DemoConflict(_("Holders that are not the demo's belong to the demo's units; "
+                             "the demo cannot be reset in this database."))
     with transaction.atomic():
         delete_with_dependants(Holder.objects.filter(email__endswith=f"@{HOLDER_EMAIL_DOMAIN}"))
-        delete_with_dependants(SigningCertificate.objects.filter(unit__code__in=demo_units))
-        delete_with_dependants(Unit.objects.filter(code__in=demo_units))
+        delete_with_dependants(SigningCertificate.objects.filter(unit__code__in=DEMO_UNIT_CODES))
+        delete_with_dependants(Unit.objects.filter(code__in=DEMO_UNIT_CODES))
         delete_with_dependants(User.objects.filter(username__in=DEMO_USERNAMES))
     stdout.write(_("Demo data removed."))
 

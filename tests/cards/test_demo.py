@@ -13,7 +13,16 @@ from django.utils import timezone, translation
 
 from cards import demo, hooks
 from cards.errors import ActionRefused
-from cards.models import Card, CardEvent, CardState, Enrolment, EnrolmentStatus, Holder, Semester
+from cards.models import (
+    Card,
+    CardEvent,
+    CardState,
+    Enrolment,
+    EnrolmentStatus,
+    Holder,
+    Semester,
+    Unit,
+)
 from legitymacje.management.commands import load_demo
 
 pytestmark = pytest.mark.django_db
@@ -165,3 +174,25 @@ def test_other_apps_demos_run_after_the_cards_demo_when_they_exist(monkeypatch):
     run_load_demo()
 
     assert len(seen) == 1 and seen[0] > 0
+
+
+def test_demo_refuses_a_database_that_already_uses_its_unit_codes(unit):
+    with pytest.raises(load_demo.CommandError, match="WMI"):
+        run_load_demo()
+    assert not Holder.objects.exists()
+    assert not User.objects.filter(username="dziekanat").exists()
+
+
+def test_reset_never_deletes_holders_that_are_not_the_demos(settings):
+    settings.DEBUG = True
+    run_load_demo()
+    imported = Holder.objects.create(first_name="Ewa", last_name="Spoza", album_number="1")
+    Enrolment.objects.create(holder=imported, unit=Unit.objects.get(code="WMI"),
+                             programme_code="X", programme_name="X", level="first_cycle",
+                             status=EnrolmentStatus.ACTIVE)
+    before = snapshot()
+
+    with pytest.raises(load_demo.CommandError):
+        run_load_demo("--reset")
+
+    assert snapshot() == before

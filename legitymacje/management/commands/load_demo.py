@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils.translation import gettext as _
 
 from cards import demo as cards_demo
@@ -25,6 +29,20 @@ def optional_demo_modules() -> list:
         if importlib.util.find_spec(package) and importlib.util.find_spec(name):
             modules.append(importlib.import_module(name))
     return modules
+
+
+@contextmanager
+def quietly() -> Iterator[None]:
+    """The demo's cases notify hundreds of made-up holders: send those e-mails nowhere
+    and keep the eager task log quiet, so `make run` shows what matters."""
+    celery_log = logging.getLogger("celery")
+    level = celery_log.level
+    celery_log.setLevel(logging.WARNING)
+    try:
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            yield
+    finally:
+        celery_log.setLevel(level)
 
 
 class Command(BaseCommand):
@@ -44,11 +62,14 @@ class Command(BaseCommand):
                 return
             if not settings.DEBUG:
                 raise CommandError(_("--reset deletes data; it runs only with DEBUG on."))
-        with transaction.atomic():
-            if options["reset"]:
-                cards_demo.reset(self.stdout)
-            cards_demo.load(self.stdout)
-            for module in optional_demo_modules():
-                module.load(self.stdout)
+        try:
+            with quietly(), transaction.atomic():
+                if options["reset"]:
+                    cards_demo.reset(self.stdout)
+                cards_demo.load(self.stdout)
+                for module in optional_demo_modules():
+                    module.load(self.stdout)
+        except cards_demo.DemoConflict as exc:
+            raise CommandError(str(exc)) from exc
         self.stdout.write(self.style.SUCCESS(
             _("Demo data loaded in %(seconds).1f s.") % {"seconds": time.monotonic() - started}))
