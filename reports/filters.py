@@ -50,6 +50,15 @@ class ReportFilters:
             condition &= Q(**{f"{prefix}kind": self.kind})
         return condition
 
+    def cases(self, prefix: str = "") -> Q:
+        """Unit (the case's own copy) and card kind conditions on a case."""
+        condition = Q()
+        if self.unit_ids is not None:
+            condition &= Q(**{f"{prefix}unit_id__in": sorted(self.unit_ids)})
+        if self.kind:
+            condition &= Q(**{f"{prefix}card__kind": self.kind})
+        return condition
+
     def as_query(self) -> dict[str, str]:
         """The filters as they travel in a URL or an export job."""
         query = {"date_from": self.date_from.isoformat(), "date_to": self.date_to.isoformat()}

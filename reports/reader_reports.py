@@ -11,11 +11,7 @@ from reader_bridge.models import CardRead, ReadOutcome
 from .charts import Series, bar_chart
 from .filters import ReportFilters
 from .registry import Report, register
-from .tables import Column, ReportTable
-
-
-def percent(part: int, whole: int) -> float | None:
-    return round(100 * part / whole, 1) if whole else None
+from .tables import Column, ReportTable, percent
 
 
 def reads_per_device_table(filters: ReportFilters) -> ReportTable:

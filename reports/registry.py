@@ -20,6 +20,12 @@ class Report:
     charts: Callable[[ReportTable, ReportFilters], list[SafeString]]
     uses_dates: bool = True
     help_text: str = ""
+    help_params: dict | None = None
+
+    @property
+    def help(self) -> str:
+        """The help text in the current language, with its numbers filled in."""
+        return str(self.help_text) % self.help_params if self.help_params else str(self.help_text)
 
     def run(self, filters: ReportFilters) -> ReportResult:
         table = self.table(filters)

@@ -64,3 +64,7 @@ def present(names: Iterable[str], order: Sequence[str]) -> list[str]:
     """The names that occur, in the canonical `order`."""
     seen = set(names)
     return [name for name in order if name in seen]
+
+
+def percent(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None

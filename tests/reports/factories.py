@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import factory
 
@@ -9,6 +10,16 @@ from django.utils import timezone
 from cards.models import CardEvent, EventSource
 from reader_bridge.models import CardRead, ReaderDevice, ReadOutcome
 from tests.factories import CardFactory, UnitFactory
+from warranty.models import (
+    Assessment,
+    Case,
+    CaseKind,
+    CaseState,
+    FeeEvent,
+    FeeSchedule,
+    Payment,
+    PaymentStatus,
+)
 
 
 def at(year: int, month: int, day: int = 15, hour: int = 12) -> dt.datetime:
@@ -50,3 +61,46 @@ class CardReadFactory(factory.django.DjangoModelFactory):
     read_at = factory.LazyAttribute(lambda read: read.received_at)
     sequence = factory.Sequence(int)
     outcome = ReadOutcome.OK
+
+
+class CaseFactory(factory.django.DjangoModelFactory):
+    """A case placed directly in a state and at a moment (the services are tested elsewhere)."""
+
+    class Meta:
+        model = Case
+
+    number = factory.Sequence(lambda n: f"R/{n:06d}")
+    kind = CaseKind.FAULT
+    state = CaseState.AWAITING_CARD
+    card = factory.SubFactory(CardFactory)
+    unit = factory.LazyAttribute(lambda case: case.card.serving_unit)
+    holder = factory.LazyAttribute(lambda case: case.card.holder)
+    created_at = factory.LazyFunction(timezone.now)
+    state_changed_at = factory.LazyAttribute(lambda case: case.created_at)
+
+
+class AssessmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Assessment
+
+    case = factory.SubFactory(CaseFactory, state=CaseState.WARRANTY_APPROVED)
+    outcome = Assessment.Outcome.WARRANTY
+    at = factory.LazyFunction(timezone.now)
+
+
+def duplicate_fee() -> FeeSchedule:
+    fee, _ = FeeSchedule.objects.get_or_create(
+        card_kind="ELS", event=FeeEvent.DUPLICATE, valid_from=dt.date(2018, 1, 1),
+        defaults={"amount": Decimal("33.00")})
+    return fee
+
+
+class PaymentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Payment
+
+    case = factory.SubFactory(CaseFactory, kind=CaseKind.DAMAGE, state=CaseState.PAYMENT_DUE)
+    fee = factory.LazyFunction(duplicate_fee)
+    amount = Decimal("33.00")
+    status = PaymentStatus.DUE
+    created_at = factory.LazyFunction(timezone.now)
