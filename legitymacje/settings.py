@@ -151,6 +151,13 @@ CELERY_BEAT_SCHEDULE: dict = {
     "warranty-send-due-reminders": {
         "task": "warranty.tasks.reminders_send_due_task", "schedule": 3600.0,
     },
+    # Export jobs no worker picked up (broker outage) are re-sent; old files are deleted.
+    "reports-resend-export-jobs": {
+        "task": "reports.tasks.export_jobs_resend_task", "schedule": 300.0,
+    },
+    "reports-expire-export-jobs": {
+        "task": "reports.tasks.export_jobs_expire_task", "schedule": 3600.0,
+    },
 }
 
 CACHES = {
