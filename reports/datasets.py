@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from cards.models import Card
+from warranty.models import Case
 
 from .filters import ReportFilters
 from .tables import Column
@@ -36,7 +37,26 @@ def card_rows(filters: ReportFilters) -> QuerySet:
                          "valid_until", "hologram_count", "blank_batch", "blank_supplier"))
 
 
+def case_rows(filters: ReportFilters) -> QuerySet:
+    return (Case.objects.filter(filters.cases(), filters.within("created_at"))
+            .order_by("pk")
+            .values_list("number", "kind", "state", "card__kind", "unit__code", "card__number",
+                         "extension_error", "created_at", "state_changed_at"))
+
+
 DATASETS: dict[str, Dataset] = {
+    "cases": Dataset(
+        slug="cases", title=_("Case list"),
+        description=_("Every case opened in the date range, one row per case (no personal "
+                      "data)."),
+        columns=[Column("number", _("Case number")), Column("kind", _("Case kind")),
+                 Column("state", _("State")), Column("card_kind", _("Card kind")),
+                 Column("unit", _("Unit")), Column("card", _("Card number")),
+                 Column("extension_error", _("Extension error")),
+                 Column("opened_at", _("Opened at")),
+                 Column("state_changed_at", _("State changed at"))],
+        queryset=case_rows,
+    ),
     "cards": Dataset(
         slug="cards", title=_("Card list"),
         description=_("Every card issued in the date range, one row per card (no personal data)."),
@@ -49,7 +69,3 @@ DATASETS: dict[str, Dataset] = {
         queryset=card_rows,
     ),
 }
-
-
-def register_dataset(dataset: Dataset) -> None:
-    DATASETS[dataset.slug] = dataset

@@ -200,3 +200,21 @@ def test_unknown_dataset_is_refused_and_nothing_is_queued(client, ssos,
 def test_starting_an_export_needs_post(client, ssos):
     client.force_login(ssos)
     assert client.get("/reports/exports/start/").status_code == 405
+
+
+def test_case_list_export_for_a_year(ssos, unit, django_capture_on_commit_callbacks):
+    from tests.reports.factories import CaseFactory, at
+
+    inside = CaseFactory(card=CardFactory(serving_unit=unit), created_at=at(2024, 3, 1, 10))
+    CaseFactory(card=CardFactory(serving_unit=unit), created_at=at(2025, 1, 1, 10))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.export_job_create(owner=ssos, dataset="cases", file_format="xlsx",
+                                         filters=FILTERS)
+
+    job.refresh_from_db()
+    with job.file.open("rb") as handle:
+        rows = list(load_workbook(io.BytesIO(handle.read())).active.iter_rows(values_only=True))
+    assert len(rows) == 2
+    assert rows[1][:2] == (inside.number, "fault") and rows[1][4] == unit.code
+    assert rows[1][7] == at(2024, 3, 1, 10).replace(tzinfo=None)  # local wall-clock time
