@@ -17,7 +17,9 @@ T = TypeVar("T")
 ELS_AID = bytes.fromhex("D6160000300101")
 EF_ELS = b"\x00\x02"
 EF_CERT = b"\x00\x01"
-MAX_FILE_SIZE = 0x7FFF  # READ BINARY offsets are 15 bits (P1 bit 8 means "short EF id")
+# A real EF.ELS is about 1 KB. Two files of 16 KiB still fit, base64-encoded, in the
+# server's 64 KiB body limit (READ BINARY itself could address 32 KiB).
+MAX_FILE_SIZE = 16 * 1024
 CHUNK_T1 = 0xFF
 CHUNK_T0 = 0xE7  # cautious T=0 readers choke above this
 SW_OK = "9000"
