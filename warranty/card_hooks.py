@@ -37,7 +37,7 @@ from .services import (
 FOLLOWING_STEP = {
     "hand_to_ssos": "receive_card",
     "return_working": "return_working",
-    "mark_damaged": "require_duplicate",
+    "mark_damaged": "card_damaged",
     "mark_found": "mark_found",
     "confirm_corner_cut": "confirm_corner_cut",
     "withdraw_invalidation": "withdraw_invalidation",

@@ -159,9 +159,13 @@ class Case(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     def approve_warranty(self) -> None:
         pass
 
-    @transition(field=state, source=[C.AWAITING_CARD, C.IN_ASSESSMENT], target=C.PAYMENT_DUE)
+    @transition(field=state, source=C.IN_ASSESSMENT, target=C.PAYMENT_DUE)
     def require_duplicate(self) -> None:
         pass
+
+    @transition(field=state, source=[C.AWAITING_CARD, C.IN_ASSESSMENT], target=C.PAYMENT_DUE)
+    def card_damaged(self) -> None:
+        """The card was marked damaged on the card page during a fault case."""
 
     @transition(field=state, source=[C.AWAITING_CARD, C.IN_ASSESSMENT], target=C.RESOLVED)
     def return_working(self) -> None:

@@ -38,7 +38,7 @@ def intake_receipt_pdf(case: Case) -> bytes:
     if case.card_received_at is None:
         raise ActionNotPossible(_("The card has not been taken in at SSOS yet."))
     font = _font_path()
-    pdf = FPDF(format="A5")
+    pdf = FPDF(format=(148, 210))  # A5 in mm
     pdf.set_title(f"{case.number}")
     pdf.add_page()
     if font:

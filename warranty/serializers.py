@@ -8,8 +8,8 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from cards.models import InvalidationGround
-from cards.serializers import CardSerializer, HolderRefSerializer, UnitSerializer
+from cards.models import Card, InvalidationGround
+from cards.serializers import HolderRefSerializer, UnitSerializer
 
 from .models import (
     Assessment,
@@ -25,10 +25,18 @@ from .rules import CHECKLIST_FIELDS
 from .transitions import TRANSITIONS
 
 
+class CardRefSerializer(serializers.ModelSerializer):
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+
+    class Meta:
+        model = Card
+        fields = ["id", "kind", "number", "state", "state_label"]
+
+
 class CaseSerializer(serializers.ModelSerializer):
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     state_label = serializers.CharField(source="get_state_display", read_only=True)
-    card = CardSerializer(read_only=True)
+    card = CardRefSerializer(read_only=True)
     unit = UnitSerializer(read_only=True)
     assigned_to = serializers.CharField(source="assigned_to.username", read_only=True,
                                         default=None)

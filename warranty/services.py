@@ -257,6 +257,11 @@ def _step_require_duplicate(step: _Step) -> None:
     step.apply("require_duplicate", details)
 
 
+def _step_card_damaged(step: _Step) -> None:
+    _create_payment(step.case, step.today)
+    step.apply("card_damaged")
+
+
 def _step_hand_over(step: _Step) -> None:
     reason = ReplacementReason.DUPLICATE if hasattr(step.case, "payment") else (
         ReplacementReason.WARRANTY)
@@ -304,6 +309,7 @@ STEP_HANDLERS = {
     "receive_card": _step_receive_card,
     "approve_warranty": _step_approve_warranty,
     "require_duplicate": _step_require_duplicate,
+    "card_damaged": _step_card_damaged,
     "hand_over": _step_hand_over,
     "mark_found": _step_mark_found,
     "convert_to_fault": _step_convert_to_fault,

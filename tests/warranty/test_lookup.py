@@ -1,0 +1,126 @@
+"""The holder's status lookup without login, the intake receipt, photo attachments."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from cards.errors import ActionForbidden, ActionNotPossible, ActionRefused
+from tests.warranty.helpers import act, open_case
+from warranty.errors import LookupRateLimited
+from warranty.lookup import case_status_lookup
+from warranty.models import Attachment
+from warranty.receipts import intake_receipt_pdf
+from warranty.services import case_attachment_add
+
+pytestmark = pytest.mark.django_db
+URL = "/cases/status/"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture
+def case(card, deans_office, ssos):
+    case = open_case(card, "fault", deans_office)
+    return act(case, "receive_card", ssos)
+
+
+def test_lookup_shows_status_and_plain_timeline_only(case, client):
+    response = client.post(URL, {"number": case.number.lower(), "album_number": "123456"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert case.number in page
+    assert "SSOS" in page  # plain-language status text
+    for secret in (case.holder.last_name, case.card.number, case.holder.pesel, "ssos"):
+        assert secret not in page.replace("SSOS", "")
+    assert len(response.context["result"].timeline) == 2
+
+
+def test_wrong_album_number_reveals_nothing(case, client):
+    response = client.post(URL, {"number": case.number, "album_number": "999999"})
+    assert response.context["result"] is None
+    other = client.post(URL, {"number": "ELS/2000/00001", "album_number": "123456"})
+    assert other.context["result"] is None
+
+
+def test_lookup_is_rate_limited_per_case_number(case, settings):
+    settings.WARRANTY_LOOKUP_LIMITS = {"per_case": 3, "per_ip": 100}
+    for attempt in range(3):
+        case_status_lookup(number=case.number, album_number=str(attempt),
+                           client_ip=f"10.0.0.{attempt}")
+    with pytest.raises(LookupRateLimited):
+        case_status_lookup(number=case.number, album_number="123456", client_ip="10.0.0.9")
+    # other cases and people are not affected
+    assert case_status_lookup(number="ELS/2000/00001", album_number="1",
+                              client_ip="10.0.1.1") is None
+
+
+def test_lookup_is_rate_limited_per_address(case, client, settings):
+    settings.WARRANTY_LOOKUP_LIMITS = {"per_case": 100, "per_ip": 2}
+    for number in ("A", "B"):
+        assert client.post(URL, {"number": number, "album_number": "1"}).status_code == 200
+    response = client.post(URL, {"number": case.number, "album_number": "123456"})
+    assert response.status_code == 429
+    assert response.context.get("result") is None
+    assert case.number not in response.content.decode().split("form")[-1]
+
+
+def test_lookup_form_needs_the_csrf_token(case):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(URL, {"number": case.number, "album_number": "123456"})
+    assert response.status_code == 403
+    page = client.get(URL)
+    assert page.status_code == 200 and "csrfmiddlewaretoken" in page.content.decode()
+
+
+def test_receipt_pdf_for_the_holder_and_staff(case, client, holder_user, other_deans_office):
+    pdf = intake_receipt_pdf(case)
+    assert pdf.startswith(b"%PDF")
+    client.force_login(holder_user)
+    response = client.get(reverse("warranty:receipt", args=[case.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    client.force_login(other_deans_office)
+    assert client.get(reverse("warranty:receipt", args=[case.pk])).status_code == 404
+
+
+def test_no_receipt_before_intake(card, deans_office):
+    case = open_case(card, "fault", deans_office)
+    with pytest.raises(ActionNotPossible):
+        intake_receipt_pdf(case)
+
+
+def _photo(fmt: str = "JPEG", size: tuple[int, int] = (20, 20)) -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, "white").save(buffer, format=fmt)
+    return SimpleUploadedFile(f"card.{fmt.lower()}", buffer.getvalue())
+
+
+def test_photo_attachment_is_checked(case, ssos, settings):
+    attachment = case_attachment_add(case_id=case.pk, actor=ssos, upload=_photo(),
+                                     description="rewers")
+    assert attachment.content_type == "image/jpeg" and attachment.size > 0
+    with pytest.raises(ActionRefused):
+        case_attachment_add(case_id=case.pk, actor=ssos,
+                            upload=SimpleUploadedFile("card.jpg", b"#!/bin/sh\necho hi"))
+    with pytest.raises(ActionRefused):
+        case_attachment_add(case_id=case.pk, actor=ssos, upload=_photo("GIF"))
+    settings.WARRANTY_ATTACHMENT_MAX_BYTES = 100
+    with pytest.raises(ActionRefused):
+        case_attachment_add(case_id=case.pk, actor=ssos, upload=_photo(size=(400, 400)))
+    assert Attachment.objects.count() == 1
+
+
+def test_holder_cannot_attach(case, holder_user):
+    with pytest.raises(ActionForbidden):
+        case_attachment_add(case_id=case.pk, actor=holder_user, upload=_photo())

@@ -1,0 +1,176 @@
+"""Forms of the cases pages. They only check the shape of the input; the rules (who,
+when, which checklist allows what) are the services' and come back as their refusals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cards.models import InvalidationGround
+from cards.rules import grounds_for_kind
+
+from .models import Assessment, CaseKind, CaseState, ExtensionError
+from .rules import CHECKLIST_FIELDS
+from .transitions import TRANSITIONS, CaseTransition
+
+NOTE_WIDGET = forms.Textarea(attrs={"rows": 2})
+
+
+class QueueFilterForm(forms.Form):
+    queue = forms.CharField(required=False, widget=forms.HiddenInput)
+    q = forms.CharField(
+        label=_("Search"), required=False, max_length=100,
+        widget=forms.TextInput(attrs={
+            "type": "search", "placeholder": _("Case number, album number or holder name")}))
+    kind = forms.ChoiceField(label=_("Kind"), required=False,
+                             choices=[("", _("any"))] + CaseKind.choices)
+    state = forms.ChoiceField(label=_("State"), required=False,
+                              choices=[("", _("any open"))] + CaseState.choices)
+    unit = forms.TypedChoiceField(label=_("Unit"), required=False, coerce=int, empty_value=None)
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+
+    def __init__(self, *args: Any, units: list | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if units:
+            self.fields["unit"].choices = [("", _("any"))] + [(u.pk, u.name) for u in units]
+        else:
+            del self.fields["unit"]
+
+    def filters(self) -> dict:
+        if not self.is_valid():
+            return {}
+        data = self.cleaned_data
+        return {"queue": data["queue"], "kind": data["kind"], "state": data["state"],
+                "unit_id": data.get("unit"), "overdue": data["overdue"], "query": data["q"]}
+
+
+class OpenCaseForm(forms.Form):
+    """Opening a case of one kind about a card: the fields that kind asks for."""
+
+    note = forms.CharField(label=_("What happened"), required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, kind: str, card: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        if kind in (CaseKind.FAULT, CaseKind.DAMAGE, CaseKind.LOST):
+            self.fields["note"].required = True
+        if kind == CaseKind.EXTENSION_FAILURE:
+            self.fields["extension_error"] = forms.ChoiceField(
+                label=_("The error USOS showed"), choices=ExtensionError.choices,
+                widget=forms.RadioSelect)
+            self.fields["note"].label = _("What was tried (optional)")
+            self.order_fields(["extension_error", "note"])
+        if kind == CaseKind.INVALIDATION:
+            self.fields["ground"] = forms.ChoiceField(
+                label=_("Ground"), widget=forms.RadioSelect,
+                choices=[(g, InvalidationGround(g).label) for g in grounds_for_kind(card.kind)])
+            self.fields["note"].label = _("Note (optional)")
+            self.order_fields(["ground", "note"])
+
+    def params(self) -> dict:
+        return {"note": self.cleaned_data["note"],
+                "extension_error": self.cleaned_data.get("extension_error", ""),
+                "ground": self.cleaned_data.get("ground", "")}
+
+
+class StepForm(forms.Form):
+    """One form for every case step; fields appear as the step asks for them."""
+
+    expected_state = forms.CharField(widget=forms.HiddenInput)
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=NOTE_WIDGET)
+
+    def __init__(self, *args: Any, step: CaseTransition, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.step = step
+        self.fields["note"].required = step.note_required
+        if "checklist" in step.params:
+            for name in CHECKLIST_FIELDS:
+                self.fields[name] = forms.BooleanField(
+                    label=Assessment._meta.get_field(name).verbose_name, required=False)
+            self.fields["other_note"] = forms.CharField(
+                label=_("Other defect, described"), required=False, max_length=300)
+        if "new_number" in step.params:
+            self.fields["new_number"] = forms.CharField(label=_("New card number"),
+                                                        max_length=30)
+            self.fields["new_chip_serial"] = forms.CharField(label=_("New chip serial"),
+                                                             max_length=64)
+
+    def params(self) -> dict:
+        data = self.cleaned_data
+        if "checklist" in self.step.params:
+            checklist = {name: data[name] for name in CHECKLIST_FIELDS}
+            checklist["other_note"] = data["other_note"]
+            return {"checklist": checklist}
+        return {name: data[name] for name in self.step.params}
+
+
+def step_form(step: CaseTransition, case: Any, data: Any = None) -> StepForm:
+    return StepForm(data, step=step, prefix=step.name, initial=_expected(case))
+
+
+def assessment_form(case: Any, data: Any = None) -> StepForm:
+    """The SSOS checklist, shared by the two outcomes (warranty or paid duplicate)."""
+    return StepForm(data, step=TRANSITIONS["approve_warranty"], prefix="assessment",
+                    initial=_expected(case))
+
+
+def _expected(case: Any) -> dict:
+    """The state the page shows, sent back so a step on a case that moved meanwhile is
+    refused instead of applied to a state nobody saw."""
+    return {"expected_state": case.state} if case is not None else {}
+
+
+class PaymentPaidForm(forms.Form):
+    reference = forms.CharField(label=_("Payment reference"), max_length=100)
+    paid_on = forms.DateField(label=_("Paid on"), initial=timezone.localdate,
+                              widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class PaymentReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=NOTE_WIDGET)
+
+
+PAYMENT_FORMS = {"pay": PaymentPaidForm, "waive": PaymentReasonForm, "refund": PaymentReasonForm}
+PAYMENT_LABELS = {"pay": _("Mark as paid"), "waive": _("Waive the fee"),
+                  "refund": _("Refund the fee")}
+
+
+def payment_form(action: str, data: Any = None) -> forms.Form:
+    return PAYMENT_FORMS[action](data, prefix=f"payment-{action}")
+
+
+class AttemptForm(forms.Form):
+    succeeded = forms.TypedChoiceField(
+        label=_("Result"), widget=forms.RadioSelect, coerce=lambda v: v == "yes",
+        choices=[("no", _("failed again")), ("yes", _("the card was extended"))])
+    note = forms.CharField(label=_("What was tried"), required=False, max_length=2000,
+                           widget=NOTE_WIDGET)
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(label=_("Comment"), max_length=4000,
+                           widget=forms.Textarea(attrs={"rows": 3}))
+    visible_to_holder = forms.BooleanField(
+        label=_("Visible to the holder"), required=False,
+        help_text=_("Shown on the holder's page; leave unticked for staff-only notes."))
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label=_("Photo of the card"),
+                           widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
+                           help_text=_("JPEG, PNG or WebP."))
+    description = forms.CharField(label=_("Description"), required=False, max_length=200)
+
+
+class AssignForm(forms.Form):
+    assignee = forms.TypedChoiceField(label=_("Assign to"), required=False, coerce=int,
+                                      empty_value=None)
+
+    def __init__(self, *args: Any, people: list, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].choices = [("", _("nobody"))] + [
+            (p.pk, p.get_full_name() or p.get_username()) for p in people]

@@ -1,0 +1,280 @@
+"""The cases pages: queues, the case page with its forms, opening a case from a card, and
+the holder's own cases. Views are thin: validate a form, call one service, redirect; a
+refusal is shown inline on the re-rendered page and changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms as django_forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from cards.errors import CardActionError
+from cards.models import EventSource
+from cards.roles import is_staff_member
+from cards.selectors import card_get_for_user
+
+from . import policy, services
+from .models import Attachment, CaseKind
+from .page_selectors import (
+    card_cases_for_user,
+    case_work_for_user,
+    holder_overview,
+    queue_page,
+    unit_choices,
+)
+from .selectors import case_detail_for_user, case_get_for_user
+from .staff_forms import (
+    PAYMENT_LABELS,
+    AssignForm,
+    AttachmentForm,
+    AttemptForm,
+    CommentForm,
+    OpenCaseForm,
+    QueueFilterForm,
+    assessment_form,
+    payment_form,
+    step_form,
+)
+from .transitions import TRANSITIONS
+
+ASSESSMENT_STEPS = ("approve_warranty", "require_duplicate")
+WEB = EventSource.WEB
+
+
+def _staff_only(request: HttpRequest) -> None:
+    if not is_staff_member(request.user):
+        raise PermissionDenied
+
+
+# --- queues --------------------------------------------------------------------------
+
+@login_required
+def case_queue(request: HttpRequest) -> HttpResponse:
+    _staff_only(request)
+    form = QueueFilterForm(request.GET or None, units=unit_choices(request.user))
+    data = queue_page(request.user, page_number=request.GET.get("page"), **form.filters())
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "warranty/case_list.html", {
+        "form": form, "tabs": data.tabs, "page": data.page, "overdue_count": data.overdue_count,
+        "query": query.urlencode(),
+    })
+
+
+# --- the case page -------------------------------------------------------------------
+
+def _staff_context(request: HttpRequest, detail: Any, bound: dict) -> dict:
+    case = detail.case
+    steps, assessment = [], None
+    for option in detail.steps:
+        name = option["transition"].name
+        if name in ASSESSMENT_STEPS:
+            assessment = assessment or {
+                "form": bound.get("assessment") or assessment_form(case), "steps": []}
+            assessment["steps"].append(option)
+            continue
+        form = bound.get(f"step-{name}") or step_form(option["transition"], case)
+        steps.append({**option, "form": form})
+    work = case_work_for_user(request.user, case)
+    return {
+        "steps": steps, "assessment": assessment, "work": work,
+        "payment_forms": [
+            {"action": a, "label": PAYMENT_LABELS[a],
+             "form": bound.get(f"payment-{a}") or payment_form(a)}
+            for a in work.payment_actions],
+        "attempt_form": bound.get("attempt") or AttemptForm() if work.can_record_attempt
+        else None,
+        "comment_form": bound.get("comment") or CommentForm() if detail.can_work else None,
+        "attachment_form": bound.get("attachment") or AttachmentForm()
+        if detail.can_work else None,
+        "assign_form": AssignForm(people=work.assignees, initial={
+            "assignee": case.assigned_to_id}) if work.assignees else None,
+        "open_form": next((k for k in bound if bound[k].errors), ""),
+    }
+
+
+def _case_page(request: HttpRequest, pk: int, bound: dict | None = None,
+               status: int = 200) -> HttpResponse:
+    detail = case_detail_for_user(request.user, pk)
+    context: dict = {"detail": detail, "case": detail.case}
+    if not is_staff_member(request.user):
+        return render(request, "warranty/holder_case.html", context, status=status)
+    context.update(_staff_context(request, detail, bound or {}))
+    return render(request, "warranty/case_detail.html", context, status=status)
+
+
+@login_required
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _case_page(request, pk)
+
+
+def _submit(request: HttpRequest, pk: int, key: str, form: django_forms.Form,
+            call: Callable[[Any, dict], Any], done: str) -> HttpResponse:
+    """Validate `form`, make the one service `call`, and redirect to the case page; on
+    bad input or a refusal, show the page again with the reason next to the form."""
+    case = case_get_for_user(request.user, pk)
+    status = 400
+    if form.is_valid():
+        try:
+            call(case, form.cleaned_data)
+        except CardActionError as exc:
+            form.add_error(None, exc.message)
+            status = exc.status_code
+        else:
+            messages.success(request, done)
+            return redirect("warranty:detail", pk=case.pk)
+    return _case_page(request, pk, bound={key: form}, status=status)
+
+
+@require_POST
+@login_required
+def case_step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    spec = TRANSITIONS.get(action)
+    if spec is None or spec.internal:
+        raise Http404
+    if action in ASSESSMENT_STEPS:
+        key, form = "assessment", assessment_form(None, request.POST)
+    else:
+        key, form = f"step-{action}", step_form(spec, None, request.POST)
+
+    def call(case: Any, data: dict) -> Any:
+        return services.case_act(case_id=case.pk, action=action, actor=request.user,
+                                 source=WEB, expected_state=data["expected_state"],
+                                 note=data["note"], **form.params())
+
+    return _submit(request, pk, key, form, call, _("Done: %(step)s.") % {"step": spec.label})
+
+
+@require_POST
+@login_required
+def case_payment(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    if action not in PAYMENT_LABELS:
+        raise Http404
+    form = payment_form(action, request.POST)
+
+    def call(case: Any, data: dict) -> Any:
+        common = {"case_id": case.pk, "actor": request.user, "source": WEB}
+        if action == "pay":
+            return services.payment_mark_paid(**common, reference=data["reference"],
+                                              paid_on=data["paid_on"])
+        service = services.payment_waive if action == "waive" else services.payment_refund
+        return service(**common, reason=data["reason"])
+
+    return _submit(request, pk, f"payment-{action}", form, call,
+                   _("Done: %(step)s.") % {"step": PAYMENT_LABELS[action]})
+
+
+@require_POST
+@login_required
+def case_attempt(request: HttpRequest, pk: int) -> HttpResponse:
+    def call(case: Any, data: dict) -> Any:
+        return services.case_record_attempt(case_id=case.pk, actor=request.user, source=WEB,
+                                            succeeded=data["succeeded"], note=data["note"])
+
+    return _submit(request, pk, "attempt", AttemptForm(request.POST), call,
+                   _("The attempt is recorded."))
+
+
+@require_POST
+@login_required
+def case_comment(request: HttpRequest, pk: int) -> HttpResponse:
+    def call(case: Any, data: dict) -> Any:
+        return services.case_comment_add(case_id=case.pk, actor=request.user, body=data["body"],
+                                         visible_to_holder=data["visible_to_holder"])
+
+    return _submit(request, pk, "comment", CommentForm(request.POST), call,
+                   _("The comment is added."))
+
+
+@require_POST
+@login_required
+def case_attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
+    def call(case: Any, data: dict) -> Any:
+        return services.case_attachment_add(case_id=case.pk, actor=request.user,
+                                            upload=data["file"], description=data["description"])
+
+    return _submit(request, pk, "attachment", AttachmentForm(request.POST, request.FILES), call,
+                   _("The photo is attached."))
+
+
+@require_POST
+@login_required
+def case_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    case = case_get_for_user(request.user, pk)
+    assignee: int | None
+    if request.POST.get("take") == "me":
+        assignee = request.user.pk
+    else:
+        form = AssignForm(request.POST, people=case_work_for_user(request.user, case).assignees)
+        if not form.is_valid():
+            messages.error(request, _("Choose someone from the list."))
+            return redirect("warranty:detail", pk=case.pk)
+        assignee = form.cleaned_data["assignee"]
+    try:
+        services.case_assign(case_id=case.pk, actor=request.user, source=WEB,
+                             assignee_id=assignee)
+    except CardActionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The assignment is saved."))
+    return redirect("warranty:detail", pk=case.pk)
+
+
+@login_required
+def attachment_file(request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
+    """Photos are served through the case's permission check, never from a public URL."""
+    _staff_only(request)
+    case = case_get_for_user(request.user, pk)
+    attachment = get_object_or_404(Attachment, pk=attachment_pk, case=case)
+    return FileResponse(attachment.file.open("rb"), content_type=attachment.content_type,
+                        as_attachment="download" in request.GET,
+                        filename=attachment.file.name.rsplit("/", 1)[-1])
+
+
+# --- opening a case ------------------------------------------------------------------
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def case_open(request: HttpRequest, card_pk: int, kind: str) -> HttpResponse:
+    if kind not in CaseKind.values:
+        raise Http404
+    card = card_get_for_user(request.user, card_pk)
+    refusal = policy.open_refusal(request.user, kind, card)
+    if refusal:
+        raise PermissionDenied(refusal)
+    form = OpenCaseForm(request.POST or None, kind=kind, card=card)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                case = services.case_open(card_id=card.pk, kind=kind, actor=request.user,
+                                          source=WEB, **form.params())
+            except CardActionError as exc:
+                form.add_error(None, exc.message)
+                status = exc.status_code
+            else:
+                messages.success(request, _("Case %(number)s is open.") % {"number": case.number})
+                return redirect("warranty:detail", pk=case.pk)
+    return render(request, "warranty/case_open.html", {
+        "card": card, "kind": CaseKind(kind), "form": form,
+        "existing": card_cases_for_user(request.user, card).open_case,
+    }, status=status)
+
+
+# --- the holder's cases --------------------------------------------------------------
+
+@login_required
+def my_cases(request: HttpRequest) -> HttpResponse:
+    if getattr(request.user, "holder", None) is None:
+        raise Http404
+    cards, cases = holder_overview(request.user)
+    return render(request, "warranty/my_cases.html", {"cards": cards, "cases": cases})

@@ -1,0 +1,40 @@
+"""`{% card_cases card %}` for the card page (cards never imports warranty), and the
+small filters the cases pages share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from ..models import CaseState
+from ..notifications import HOLDER_STATUS_TEXT
+from ..page_selectors import card_cases_for_user
+
+register = template.Library()
+C = CaseState
+
+# How a state looks in a badge: whose move it is, not a second state machine.
+STATE_TONES = {
+    C.AWAITING_CARD: "wait", C.REPLACEMENT_ORDERED: "wait",
+    C.IN_ASSESSMENT: "action", C.PAYMENT_DUE: "action", C.TROUBLESHOOTING: "action",
+    C.HOLDER_TO_USOS: "action", C.DATA_FIX_NEEDED: "action",
+    C.WARRANTY_APPROVED: "ok", C.READY_FOR_PICKUP: "ok",
+    C.ESCALATED: "bad", C.AWAITING_CORNER_CUT: "bad",
+}
+
+
+@register.filter
+def case_tone(state: str) -> str:
+    return STATE_TONES.get(state, "done")
+
+
+@register.filter
+def holder_status_text(state: str) -> str:
+    return str(HOLDER_STATUS_TEXT.get(state, ""))
+
+
+@register.inclusion_tag("warranty/_card_cases.html", takes_context=True)
+def card_cases(context: Any, card: Any) -> dict:
+    request = context["request"]
+    return {"card": card, "data": card_cases_for_user(request.user, card), "request": request}
