@@ -22,6 +22,7 @@ EF_CERT = b"\x00\x01"
 MAX_FILE_SIZE = 16 * 1024
 CHUNK_T1 = 0xFF
 CHUNK_T0 = 0xE7  # cautious T=0 readers choke above this
+GET_CHIP_SERIAL = bytes.fromhex("FFCA000000")
 SW_OK = "9000"
 SW_NOT_FOUND = ("6A82", "6A83")
 
@@ -49,6 +50,7 @@ class ReadFailure(Exception):
 class ElsFiles:
     els: bytes
     cert: bytes | None
+    chip_serial: str | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
@@ -161,8 +163,21 @@ def read_els_files(transport: Transport, chunk: int = CHUNK_T1) -> ElsFiles:
     cert = None
     if timed("select", lambda: _select_if_present(transport, EF_CERT)):
         cert = timed("read", lambda: read_der_file(transport, chunk))
-    return ElsFiles(els=els, cert=cert,
+    return ElsFiles(els=els, cert=cert, chip_serial=read_chip_serial(transport),
                     timings_ms={key: round(value, 3) for key, value in timings.items()})
+
+
+def read_chip_serial(transport: Transport) -> str | None:
+    """The chip's serial (PC/SC GET DATA, `FF CA 00 00 00`) if the reader can tell it.
+
+    The server compares it with the serial inside the signed EF.ELS. Many contact readers
+    cannot answer; that is no failure of the read, the files are complete by now.
+    """
+    try:
+        serial = exchange(transport, GET_CHIP_SERIAL, "get_data")
+    except ReadFailure:
+        return None
+    return serial.hex().upper() or None
 
 
 def _select_if_present(transport: Transport, file_id: bytes) -> bool:

@@ -72,7 +72,8 @@ def run(state: State, apdu_timeout: float) -> int:
 
 
 def simulate(state: State, els_file: Path, cert_file: Path | None, failure: str | None,
-             count: int, interval: float, reader_name: str, wait: float) -> int:
+             count: int, interval: float, reader_name: str, wait: float,
+             chip_serial: str | None = None) -> int:
     from reader_bridge.agent.delivery import Deliverer
     from reader_bridge.agent.runner import record
 
@@ -83,7 +84,7 @@ def simulate(state: State, els_file: Path, cert_file: Path | None, failure: str 
         for number in range(count):
             if number:
                 time.sleep(interval)
-            record(state, simulated_read(els, cert, failure, reader_name))
+            record(state, simulated_read(els, cert, failure, reader_name, chip_serial))
             deliverer.deliver_pending()
         deadline = time.monotonic() + wait
         while (delay := deliverer.deliver_pending()) is not None:
@@ -155,6 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--count", type=int, default=1)
     sim.add_argument("--interval", type=float, default=2.0, help="seconds between reads")
     sim.add_argument("--reader", default=SIMULATED_READER, help="reader name to report")
+    sim.add_argument("--chip-serial", help="serial the simulated reader reports for the chip "
+                     "(another than the file's: a copy on a foreign chip)")
     sim.add_argument("--wait", type=float, default=10.0,
                      help="seconds to keep retrying delivery before leaving reads queued")
 
@@ -178,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
             return run(state, args.apdu_timeout)
         if args.command == "simulate":
             return simulate(state, args.els_file, args.cert_file, args.fail, args.count,
-                            args.interval, args.reader, args.wait)
+                            args.interval, args.reader, args.wait, args.chip_serial)
         return status(state)
     except (UsageError, NotEnrolled, PermissionError, FileNotFoundError) as error:
         print(f"legitymacje-reader: {error}", file=sys.stderr)

@@ -22,6 +22,7 @@ class ReadResult:
     atr: bytes | None = None
     els: bytes | None = None
     cert: bytes | None = None
+    chip_serial: str | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
     taken_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
@@ -49,6 +50,8 @@ def encode_read(result: ReadResult, sequence: int, message_id: str | None = None
         "status_word": result.status_word,
         "atr": result.atr.hex().upper() if result.atr else None,
         "files": {"els": _b64(result.els), "cert": _b64(result.cert)},
+        # Not in the first protocol draft; the server checks it against the signed data.
+        "chip_serial": result.chip_serial,
         "timings_ms": result.timings_ms,
     }
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()

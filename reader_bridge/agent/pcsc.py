@@ -173,7 +173,7 @@ def read_card(reader_name: str, apdu_timeout: float = 5.0) -> ReadResult:
     timings.update(files.timings_ms)
     timings["total"] = _ms_since(started)
     return ReadResult(reader_name, "ok", atr=atr, els=files.els, cert=files.cert,
-                      timings_ms=timings, taken_at=taken_at)
+                      chip_serial=files.chip_serial, timings_ms=timings, taken_at=taken_at)
 
 
 def _ms_since(started: float) -> float:

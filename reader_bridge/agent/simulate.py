@@ -18,14 +18,15 @@ FAILURES: dict[str, dict[str, str | None]] = {
     "removed": {"outcome": "removed", "failed_step": "read_binary"},
 }
 _BEFORE_ATR = {"no_reader", "no_card", "no_atr"}
+_OK_TIMINGS = {"connect": 11.8, "select": 2.4, "read": 38.6, "total": 52.8}
 
 
 def simulated_read(els: bytes, cert: bytes | None = None, failure: str | None = None,
-                   reader_name: str = SIMULATED_READER) -> ReadResult:
+                   reader_name: str = SIMULATED_READER,
+                   chip_serial: str | None = None) -> ReadResult:
     if failure is None:
         return ReadResult(reader_name, "ok", atr=SIMULATED_ATR, els=els, cert=cert,
-                          timings_ms={"connect": 11.8, "select": 2.4, "read": 38.6,
-                                      "total": 52.8})
+                          chip_serial=chip_serial, timings_ms=dict(_OK_TIMINGS))
     if failure not in FAILURES:
         raise ValueError(f"unknown failure {failure!r}; choose from {', '.join(FAILURES)}")
     atr = None if failure in _BEFORE_ATR else SIMULATED_ATR

@@ -31,6 +31,7 @@ def test_inserted_card_is_read_and_posted_signed(reader, server, state, start_ag
     assert base64.b64decode(message["files"]["els"]) == els
     assert base64.b64decode(message["files"]["cert"]) == cert
     assert (message["failed_step"], message["status_word"]) == (None, None)
+    assert message["chip_serial"] == card.behaviour.serial.hex().upper()
     assert message["sequence"] == 1
     assert uuid.UUID(message["message_id"]).version == 4
     sent_at = datetime.fromisoformat(message["sent_at"].replace("Z", "+00:00"))

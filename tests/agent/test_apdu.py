@@ -96,6 +96,14 @@ def test_certificate_file_is_read_when_the_card_has_one():
     assert read_els_files(CardTransport(els_file(), cert)).cert == cert
 
 
+def test_chip_serial_comes_from_get_data_and_its_absence_is_no_failure():
+    assert read_els_files(CardTransport(els_file())).chip_serial == "0478AB12CD3480"
+
+    files = read_els_files(CardTransport(els_file(), serial=None))
+
+    assert (files.chip_serial, files.els) == (None, els_file())
+
+
 def test_card_without_the_els_application_fails_at_select_aid_with_its_status_word():
     with pytest.raises(ReadFailure) as failure:
         read_els_files(CardTransport(els_file(), aid_missing=True))

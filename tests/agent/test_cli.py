@@ -66,10 +66,12 @@ def test_second_enrolment_needs_force_and_then_replaces_key_and_device(state, se
 
 
 def test_simulated_read_is_posted_signed_like_a_real_one(state, server, els_path):
-    assert _cli(state.path, "simulate", "--els-file", str(els_path)) == 0
+    assert _cli(state.path, "simulate", "--els-file", str(els_path),
+                "--chip-serial", "04AA") == 0
 
     [message] = server.messages()
     assert message["outcome"] == "ok"
+    assert message["chip_serial"] == "04AA"
     assert message["reader_name"] == "Simulated reader"
     assert base64.b64decode(message["files"]["els"]) == els_path.read_bytes()
     post = server.posts[0]

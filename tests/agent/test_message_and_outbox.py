@@ -30,6 +30,7 @@ def test_body_follows_the_protocol_and_carries_the_read_time():
         "agent_version": "1.0.0", "reader_name": "Reader 1", "outcome": "ok",
         "failed_step": None, "status_word": None, "atr": "3B8F",
         "files": {"els": base64.b64encode(b"\x30\x00").decode(), "cert": None},
+        "chip_serial": None,
         "timings_ms": {"total": 5.0},
     }
 

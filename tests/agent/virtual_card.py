@@ -28,6 +28,7 @@ class CardBehaviour:
     hang_at_offset: int | None = None    # READ BINARY at this offset is never answered
     close_at_offset: int | None = None   # READ BINARY at this offset closes the connection
     max_read: int = 0xFF
+    serial: bytes | None = bytes.fromhex("0478AB12CD3480")  # GET DATA UID; None: 6E00
     apdus: list[bytes] = field(default_factory=list)  # every command APDU received
 
 
@@ -79,6 +80,8 @@ class VirtualElsCard:
             return self.behaviour.atr if message[0] == 4 else None
         self.behaviour.apdus.append(message)
         ins, p1, p2 = message[1], message[2], message[3]
+        if message[0] == 0xFF and ins == 0xCA:
+            return self.behaviour.serial + SW_OK if self.behaviour.serial else b"\x6E\x00"
         if ins == 0xA4:
             return self._select(p1, message[5:5 + message[4]])
         if ins == 0xB0:
