@@ -1,14 +1,13 @@
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 
-from cards.roles import is_staff_member
+from .dashboards import dashboard_for_user
 
 
 @login_required
 def home(request):
-    """The landing page: staff go to their work, holders to their cards."""
-    if is_staff_member(request.user):
-        return redirect("cards:list")
-    if hasattr(request.user, "holder"):
-        return redirect("cards:mine")
-    return render(request, "home.html")
+    """The landing page: what needs my action now, by role; holders see their cards."""
+    dashboard = dashboard_for_user(request.user)
+    if not dashboard.panels and not dashboard.is_holder:
+        return render(request, "home.html")
+    return render(request, "dashboard/home.html", {"dashboard": dashboard})
