@@ -12,11 +12,12 @@ def navigation(request):
         return {"nav_links": []}
     links = []
     if is_staff_member(user):
+        links.append((reverse("warranty:list"), _("Cases")))
         links.append((reverse("cards:list"), _("Cards")))
     if can_view_reports(user):
         links.append((reverse("reports:index"), _("Reports")))
     if hasattr(user, "holder"):
-        links.append((reverse("cards:mine"), _("My cards")))
+        links.append((reverse("warranty:mine"), _("My cards and cases")))
     if user.is_superuser or user.is_staff:
         links.append((reverse("admin:index"), _("Administration")))
     return {
