@@ -241,6 +241,9 @@ class DemoLoader:
         for (unit_code, profile, story), holder in zip(plans, holders, strict=True):
             self.play(holder, self.units[unit_code], profile, story)
         self.link_student(holders[0])
+        others = [u for u in self.users if u.startswith("dziekanat-")]
+        self.stdout.write(_("Dean's offices of the other units: %(users)s (same password).")
+                          % {"users": ", ".join(others)})
         if self.replacements_left:
             self.stdout.write(_("%(n)d replacements are left to the cases (%(reason)s)") % {
                 "n": len(self.replacements_left), "reason": self.replacements_left[0]})
