@@ -148,6 +148,7 @@ class Diagnosis(models.TextChoices):
 class ProcessingState(models.TextChoices):
     PENDING = "pending", _("waiting for processing")
     DONE = "done", _("processed")
+    FAILED = "failed", _("processing failed (see the log)")
 
 
 class ReadRequest(models.Model):

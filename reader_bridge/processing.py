@@ -7,10 +7,12 @@ it is, so the sweeper may re-send freely.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from functools import lru_cache
 
 from cryptography import x509
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -27,10 +29,32 @@ from .models import (
     TrustedCertificate,
 )
 
+logger = logging.getLogger(__name__)
+
 # How far back an earlier failed read counts as "the first failure" of the same card.
 CARD_RETRY_WINDOW = dt.timedelta(days=1)
 # Without an identified card: the same reader and ATR within this window.
 DEVICE_RETRY_WINDOW = dt.timedelta(minutes=15)
+
+
+def pending_reads_process(*, batch: int = 100) -> int:
+    """Process pending reads in the order received until none is left; how many."""
+    from .services import PROCESSING_SCHEDULED
+
+    processed = 0
+    while True:
+        cache.delete(PROCESSING_SCHEDULED)  # reads stored from now on schedule a new run
+        ids = list(CardRead.objects.filter(state=ProcessingState.PENDING)
+                   .order_by("received_at", "pk").values_list("pk", flat=True)[:batch])
+        if not ids:
+            return processed
+        for read_id in ids:
+            try:
+                read_process(read_id)
+            except Exception:  # a bug on one read must not block the reads behind it
+                logger.exception("processing card read %s failed", read_id)
+                CardRead.objects.filter(pk=read_id).update(state=ProcessingState.FAILED)
+            processed += 1
 
 
 def read_process(read_id: int, *, now: dt.datetime | None = None) -> CardRead | None:

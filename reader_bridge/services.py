@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+from contextlib import nullcontext
 from functools import lru_cache
 from typing import Any
 
@@ -19,10 +20,12 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from rest_framework import serializers
 
 from cards import chip
 from cards.models import Card, Unit
@@ -45,6 +48,9 @@ MAX_BODY_BYTES = 64 * 1024
 MAX_CLOCK_AHEAD = dt.timedelta(minutes=5)
 MAX_READ_AGE = dt.timedelta(days=7)
 LAST_SEEN_GRANULARITY = dt.timedelta(seconds=30)
+PROCESSING_SCHEDULED = "reader_bridge:processing-scheduled"
+# Longer than the sweeper period would only delay recovery after a lost task.
+PROCESSING_FLAG_SECONDS = 50
 
 
 # --- enrolment -----------------------------------------------------------------------
@@ -123,10 +129,13 @@ def read_ingest(*, device_id: str | None, signature: str | None, body: bytes,
         atr=(message.get("atr") or "").upper(), chip_serial=message.get("chip_serial") or "",
         els_file=files.get("els"), cert_file=files.get("cert"),
     )
+    # A lone INSERT in autocommit is its own transaction: no BEGIN/COMMIT round trips on
+    # the hot path. Inside a caller's transaction a savepoint keeps a duplicate harmless.
+    savepoint = transaction.atomic() if connection.in_atomic_block else nullcontext()
     try:
-        with transaction.atomic():
+        with savepoint:
             read.save(force_insert=True)
-            transaction.on_commit(lambda: enqueue_processing(read.pk))
+        transaction.on_commit(enqueue_processing)
     except IntegrityError:
         stored = CardRead.objects.filter(device_id=device.pk,
                                          message_id=message["message_id"]).first()
@@ -168,6 +177,11 @@ def _check_signature(device: ReaderDevice, signature: str | None, body: bytes) -
                              code="bad_signature", status_code=403) from None
 
 
+# One instance: DRF builds (deep-copies) a serializer's fields on first use, and the
+# ingest path is hot. `run_validation` keeps no state on the instance.
+_MESSAGE_SCHEMA = ReadMessageSerializer()
+
+
 def _validated_message(body: bytes) -> dict:
     try:
         data = json.loads(body)
@@ -175,33 +189,39 @@ def _validated_message(body: bytes) -> dict:
         raise IngestRejected(_("The body is not valid UTF-8 JSON."), code="invalid") from None
     if not isinstance(data, dict):
         raise IngestRejected(_("The body must be a JSON object."), code="invalid")
-    serializer = ReadMessageSerializer(data=data)
-    if not serializer.is_valid():
+    try:
+        return _MESSAGE_SCHEMA.run_validation(data)
+    except serializers.ValidationError as exc:
         raise IngestRejected(_("The message does not follow the schema."), code="invalid",
-                             errors=serializer.errors)
-    return serializer.validated_data
+                             errors=exc.detail) from None
 
 
-def enqueue_processing(read_id: int) -> None:
-    """Send the read to Celery; a broker outage only delays it (the sweeper re-sends)."""
-    from .tasks import process_read_task
+def enqueue_processing() -> None:
+    """Make sure a processing task is on its way: one per burst of reads, not one per read.
+
+    The flag is cleared by the task before each look for pending reads, so a read stored
+    while the flag is set is always seen. If the broker is down the read stays pending
+    and the sweeper re-sends.
+    """
+    from .tasks import process_pending_reads_task
 
     try:
-        process_read_task.delay(read_id)
-    except Exception:  # broker down: the read stays pending and the sweeper retries
-        logger.warning("could not enqueue card read %s; the sweeper will retry", read_id,
+        if cache.add(PROCESSING_SCHEDULED, 1, timeout=PROCESSING_FLAG_SECONDS):
+            process_pending_reads_task.delay()
+    except Exception:  # broker or cache down: the sweeper retries
+        cache.delete(PROCESSING_SCHEDULED)
+        logger.warning("could not schedule card read processing; the sweeper will retry",
                        exc_info=True)
 
 
-def pending_reads_resend(*, older_than: dt.timedelta = dt.timedelta(minutes=1),
-                         limit: int = 500) -> int:
-    """Re-enqueue reads still pending after `older_than` (their task was lost)."""
+def pending_reads_resend(*, older_than: dt.timedelta = dt.timedelta(minutes=1)) -> int:
+    """Schedule processing again if reads are still pending after `older_than`."""
     cutoff = timezone.now() - older_than
-    ids = list(CardRead.objects.filter(state=ProcessingState.PENDING, received_at__lt=cutoff)
-               .order_by("received_at").values_list("pk", flat=True)[:limit])
-    for read_id in ids:
-        enqueue_processing(read_id)
-    return len(ids)
+    stuck = CardRead.objects.filter(state=ProcessingState.PENDING, received_at__lt=cutoff).count()
+    if stuck:
+        cache.delete(PROCESSING_SCHEDULED)
+        enqueue_processing()
+    return stuck
 
 
 # --- read requests ---------------------------------------------------------------------

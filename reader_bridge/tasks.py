@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from .processing import read_process
+from .processing import pending_reads_process
 from .services import pending_reads_resend
 
 
-@shared_task(acks_late=True)
-def process_read_task(read_id: int) -> None:
-    read_process(read_id)
+@shared_task(acks_late=True, ignore_result=True)
+def process_pending_reads_task() -> int:
+    return pending_reads_process()
 
 
-@shared_task
+@shared_task(ignore_result=True)
 def resend_pending_reads_task() -> int:
     return pending_reads_resend()

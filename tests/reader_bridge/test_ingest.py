@@ -29,14 +29,15 @@ def device(unit):
 def no_processing(monkeypatch):
     """Keep reads pending, as when the broker is slow: ingest alone is under test."""
     sent = []
-    monkeypatch.setattr("reader_bridge.services.enqueue_processing", sent.append)
+    monkeypatch.setattr("reader_bridge.services.enqueue_processing", lambda: sent.append(1))
     return sent
 
 
 def test_signed_read_is_stored_and_sent_to_processing_after_commit(
         client, device, django_capture_on_commit_callbacks, monkeypatch):
     sent = []
-    monkeypatch.setattr("reader_bridge.tasks.process_read_task.delay", sent.append)
+    monkeypatch.setattr("reader_bridge.tasks.process_pending_reads_task.delay",
+                        lambda: sent.append(1))
     body = read_body(sequence=17)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -48,7 +49,7 @@ def test_signed_read_is_stored_and_sent_to_processing_after_commit(
     assert (read.sequence, read.outcome, read.state) == (17, "ok", ProcessingState.PENDING)
     assert read.body == body.decode()
     assert bytes(read.els_file).startswith(b"\x30")
-    assert sent == [read.pk]
+    assert sent == [1]
     device.refresh_from_db()
     assert device.last_seen_at is not None
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from cards.chip_testing import ElsFields, build_test_els_file, make_test_pki, shared_test_pki
 from reader_bridge.models import CardRead, Diagnosis, ProcessingState
-from reader_bridge.processing import read_process
+from reader_bridge.processing import pending_reads_process, read_process
 from reader_bridge.services import pending_reads_resend, read_ingest
 from tests.factories import CardFactory
 
@@ -32,7 +32,7 @@ def trusted_ca(db):
 @pytest.fixture
 def no_processing(monkeypatch):
     sent = []
-    monkeypatch.setattr("reader_bridge.services.enqueue_processing", sent.append)
+    monkeypatch.setattr("reader_bridge.services.enqueue_processing", lambda: sent.append(1))
     return sent
 
 
@@ -222,21 +222,59 @@ def test_request_for_another_card_notes_the_difference(device, card, trusted_ca,
     assert f"requested card #{other.pk}" in read.diagnosis_detail
 
 
-def test_sweeper_resends_reads_left_pending(device, no_processing):
-    old = ingest(device, read_body(outcome="no_card"),
-                 received_at=timezone.now() - dt.timedelta(minutes=5))
-    ingest(device, read_body(outcome="no_card"))  # fresh: its own task is still on its way
+def test_sweeper_reschedules_when_reads_stay_pending(device, no_processing):
+    ingest(device, read_body(outcome="no_card"))  # fresh: its task is still on its way
+    assert pending_reads_resend() == 0 and no_processing == []
+
+    ingest(device, read_body(outcome="no_card"),
+           received_at=timezone.now() - dt.timedelta(minutes=5))
 
     assert pending_reads_resend() == 1
-    assert no_processing[-1] == old.pk
+    assert no_processing == [1]
+
+
+def test_one_task_for_a_burst_of_reads_processed_in_order(device, monkeypatch,
+                                                          django_capture_on_commit_callbacks):
+    sent = []
+    monkeypatch.setattr("reader_bridge.tasks.process_pending_reads_task.delay",
+                        lambda: sent.append(1))
+    with django_capture_on_commit_callbacks(execute=True):
+        first = ingest(device, read_body(outcome="timeout", sequence=1))
+        second = ingest(device, read_body(outcome="timeout", sequence=2))
+    assert sent == [1]
+
+    assert pending_reads_process() == 2
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.diagnosis, second.diagnosis) == (Diagnosis.CARD_TO_READER,
+                                                   Diagnosis.CARD_TO_READER_AGAIN)
+
+
+def test_a_read_that_breaks_processing_does_not_block_the_others(device, monkeypatch,
+                                                                 no_processing):
+    broken = ingest(device, read_body(outcome="no_card"))
+    fine = ingest(device, read_body(outcome="no_card"))
+    real = read_process
+
+    def failing(read_id, **kwargs):
+        if read_id == broken.pk:
+            raise RuntimeError("bug")
+        return real(read_id, **kwargs)
+
+    monkeypatch.setattr("reader_bridge.processing.read_process", failing)
+
+    assert pending_reads_process() == 2
+    assert CardRead.objects.get(pk=broken.pk).state == ProcessingState.FAILED
+    assert CardRead.objects.get(pk=fine.pk).state == ProcessingState.DONE
 
 
 def test_broker_outage_keeps_the_read_pending(device, monkeypatch,
                                               django_capture_on_commit_callbacks):
-    def broker_down(read_id):
+    def broker_down():
         raise ConnectionError("redis is down")
 
-    monkeypatch.setattr("reader_bridge.tasks.process_read_task.delay", broker_down)
+    monkeypatch.setattr("reader_bridge.tasks.process_pending_reads_task.delay", broker_down)
     with django_capture_on_commit_callbacks(execute=True):
         read = ingest(device, read_body(outcome="no_card"))
 
