@@ -45,7 +45,11 @@ class Deliverer:
     def run(self, stop: threading.Event, idle_poll: float = 5.0) -> None:
         """Deliver until `stop`; a new read (`wake`) is sent at once unless backing off."""
         while not stop.is_set():
-            delay = self.deliver_pending()
+            try:
+                delay = self.deliver_pending()
+            except OSError:  # e.g. the state disk: keep the thread, try again later
+                log.exception("delivery failed")
+                delay = self.backoff.next_delay()
             if delay is not None:
                 stop.wait(delay)
             else:

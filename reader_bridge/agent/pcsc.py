@@ -215,6 +215,9 @@ class ReaderWatcher:
                 self._watch(context, backoff)
             except ServiceLost as lost:
                 log.warning("lost pcscd (%s); reconnecting", lost)
+            except Exception:  # never leave the workstation without a status loop
+                log.exception("status loop failed; starting it again")
+                self.stop.wait(backoff.next_delay())
             finally:
                 self._context = None
                 scard.SCardReleaseContext(context)
@@ -262,10 +265,11 @@ class ReaderWatcher:
                                               or previous >> 16 != event >> 16)
         if not inserted:
             return
-        if event & scard.SCARD_STATE_MUTE:
-            self.on_mute(reader)
-        else:
-            self.on_card(reader)
+        handler = self.on_mute if event & scard.SCARD_STATE_MUTE else self.on_card
+        try:
+            handler(reader)
+        except Exception:  # one bad read (or a full disk) must not end the status loop
+            log.exception("handling the card in %s failed", reader)
 
     def _refresh(self, context: int, states: dict[str, int]) -> dict[str, int]:
         current = _readers(context)

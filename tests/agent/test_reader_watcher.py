@@ -51,7 +51,7 @@ class ScriptedPcsc:
 def watch(monkeypatch):
     from reader_bridge.agent import pcsc
 
-    def run(steps, readers=("A",)):
+    def run(steps, readers=("A",), on_card=None):
         fake = ScriptedPcsc(steps, readers)
         for name, function in [("SCardEstablishContext", fake.establish),
                                ("SCardListReaders", fake.list_readers),
@@ -59,7 +59,7 @@ def watch(monkeypatch):
                                ("SCardReleaseContext", lambda context: 0)]:
             monkeypatch.setattr(pcsc.scard, name, function)
         cards, mutes = [], []
-        pcsc.ReaderWatcher(cards.append, mutes.append, fake.stop).run()
+        pcsc.ReaderWatcher(on_card or cards.append, mutes.append, fake.stop).run()
         return cards, mutes, fake
 
     return run
@@ -106,3 +106,16 @@ def test_lost_pcscd_is_reconnected_and_cards_are_read_again(watch):
 
     assert fake.contexts == 2
     assert cards == ["A", "A"]
+
+
+def test_a_read_that_crashes_does_not_end_the_loop(watch):
+    seen = []
+
+    def crash_once(reader):
+        seen.append(reader)
+        if len(seen) == 1:
+            raise RuntimeError("disk full")
+
+    watch([{"A": _present(1)}, {"A": _present(2)}], on_card=crash_once)
+
+    assert seen == ["A", "A"]
