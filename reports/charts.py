@@ -30,7 +30,7 @@ INK = "#1b2430"
 GRID = "#d8dee6"
 
 WIDTH, HEIGHT = 640, 300
-LEFT, RIGHT, TOP = 56, 16, 12
+LEFT, RIGHT, TOP = 56, 16, 36
 LEGEND_ROW = 20
 
 
@@ -93,6 +93,8 @@ class _Canvas:
             f'xmlns="http://www.w3.org/2000/svg" font-size="12" fill="{INK}">',
             f'<title id="{chart_id}-title">{escape(title)}</title>',
             f'<desc id="{chart_id}-desc">{escape(description)}</desc>',
+            f'<text x="{LEFT}" y="18" font-size="14" font-weight="600" aria-hidden="true">'
+            f'{escape(title)}</text>',
         ]
         self._axes(y_label)
 

@@ -93,13 +93,15 @@ SELECT g, 'ELS/' || g, case_kind,
        CASE WHEN closed THEN LEAST(now(), opened + (r4 * r4 * 90) * interval '1 day')
             ELSE opened END,
        NULL, card_id, NULL, NULL, c.holder_id, NULL, NULL, c.serving_unit_id
-FROM (SELECT g, random() < 0.85 AS closed, random() AS r4,
+FROM (SELECT g, random() < 0.85 OR g %% 50 = 0 AS closed, random() AS r4,
              now() - random() * interval '1095 days' AS opened,
              CASE WHEN r < 0.45 THEN 'fault' WHEN r < 0.60 THEN 'damage'
                   WHEN r < 0.70 THEN 'lost' WHEN r < 0.90 THEN 'extension_failure'
                   ELSE 'invalidation' END AS case_kind,
-             -- every fifth card; the bad batch B0007 gets extra fault claims on its cards
-             CASE WHEN g %% 50 = 0 THEN 7 + 200 * (g / 50) ELSE g * 5 END AS card_id
+             -- cards spread over every batch (7919 is prime, so no card twice); one case in
+             -- fifty is an extra, closed fault claim on a card of the bad batch B0007
+             CASE WHEN g %% 50 = 0 THEN 7 + 200 * (g / 50)
+                  ELSE 1 + (g::bigint * 7919) %% %(cards)s END AS card_id
       FROM (SELECT g, random() AS r FROM generate_series(1, %(cases)s) g) AS k) AS s
 JOIN cards_card AS c ON c.id = s.card_id;
 
