@@ -12,7 +12,6 @@ from functools import lru_cache
 
 from cryptography import x509
 
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -39,11 +38,11 @@ DEVICE_RETRY_WINDOW = dt.timedelta(minutes=15)
 
 def pending_reads_process(*, batch: int = 100) -> int:
     """Process pending reads in the order received until none is left; how many."""
-    from .services import PROCESSING_SCHEDULED
+    from .services import processing_flag_clear
 
     processed = 0
     while True:
-        cache.delete(PROCESSING_SCHEDULED)  # reads stored from now on schedule a new run
+        processing_flag_clear()  # reads stored from now on schedule a new run
         ids = list(CardRead.objects.filter(state=ProcessingState.PENDING)
                    .order_by("received_at", "pk").values_list("pk", flat=True)[:batch])
         if not ids:

@@ -16,10 +16,12 @@ from contextlib import nullcontext
 from functools import lru_cache
 from typing import Any
 
+import redis
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -155,9 +157,8 @@ def _device_for(device_id: str | None) -> ReaderDevice:
     device = None
     if device_id:
         try:
-            device = (ReaderDevice.objects.only("id", "public_key_pem", "revoked_at",
-                                                "last_seen_at")
-                      .filter(pk=device_id).first())
+            device = (ReaderDevice.objects.filter(pk=device_id)
+                      .only("public_key_pem", "revoked_at", "last_seen_at").first())
         except ValidationError:  # not a UUID
             device = None
     if device is None:
@@ -196,6 +197,28 @@ def _validated_message(body: bytes) -> dict:
                              errors=exc.detail) from None
 
 
+@lru_cache(maxsize=1)
+def _redis() -> redis.Redis | None:
+    # Straight to Redis on the hot path: Django's cache builds a client object per call.
+    return redis.Redis.from_url(settings.REDIS_URL) if settings.REDIS_URL else None
+
+
+def processing_flag_claim() -> bool:
+    """Set the "processing scheduled" flag; False if it was already set."""
+    client = _redis()
+    if client is None:
+        return cache.add(PROCESSING_SCHEDULED, 1, timeout=PROCESSING_FLAG_SECONDS)
+    return bool(client.set(PROCESSING_SCHEDULED, 1, nx=True, ex=PROCESSING_FLAG_SECONDS))
+
+
+def processing_flag_clear() -> None:
+    client = _redis()
+    if client is None:
+        cache.delete(PROCESSING_SCHEDULED)
+    else:
+        client.delete(PROCESSING_SCHEDULED)
+
+
 def enqueue_processing() -> None:
     """Make sure a processing task is on its way: one per burst of reads, not one per read.
 
@@ -206,10 +229,10 @@ def enqueue_processing() -> None:
     from .tasks import process_pending_reads_task
 
     try:
-        if cache.add(PROCESSING_SCHEDULED, 1, timeout=PROCESSING_FLAG_SECONDS):
+        if processing_flag_claim():
             process_pending_reads_task.delay()
     except Exception:  # broker or cache down: the sweeper retries
-        cache.delete(PROCESSING_SCHEDULED)
+        processing_flag_clear()
         logger.warning("could not schedule card read processing; the sweeper will retry",
                        exc_info=True)
 
@@ -219,7 +242,7 @@ def pending_reads_resend(*, older_than: dt.timedelta = dt.timedelta(minutes=1)) 
     cutoff = timezone.now() - older_than
     stuck = CardRead.objects.filter(state=ProcessingState.PENDING, received_at__lt=cutoff).count()
     if stuck:
-        cache.delete(PROCESSING_SCHEDULED)
+        processing_flag_clear()
         enqueue_processing()
     return stuck
 

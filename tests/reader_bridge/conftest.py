@@ -1,11 +1,11 @@
 import pytest
 
-from django.core.cache import cache
+from reader_bridge.services import processing_flag_clear
 
 
 @pytest.fixture(autouse=True)
-def _clear_cache():
-    """The processing-scheduled flag lives in the cache: no test inherits another's."""
-    cache.clear()
+def _clear_processing_flag():
+    """The processing-scheduled flag is shared state: no test inherits another's."""
+    processing_flag_clear()
     yield
-    cache.clear()
+    processing_flag_clear()
