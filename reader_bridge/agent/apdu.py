@@ -60,7 +60,7 @@ def exchange(transport: Transport, apdu: bytes, step: str) -> bytes:
     Returns the data of a 9000 answer; raises `ReadFailure` for anything else.
     """
     response = _send(transport, apdu, step)
-    if response[-2] == 0x6C:
+    if response[-2] == 0x6C and len(apdu) == 5:  # only a command without data has an Le to fix
         response = _send(transport, apdu[:4] + bytes([response[-1]]), step)
     data = response[:-2]
     for _ in range(64):  # a card that chains 61xx forever must not hold the read
