@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Iterator
@@ -22,7 +23,7 @@ from tests.agent.fake_server import ENROL_CODE, FakeServer
 from tests.agent.pcscd import PrivatePcscd
 from tests.agent.virtual_card import CardBehaviour, VirtualElsCard
 
-PCSCD_SOCKET = os.path.join(tempfile.mkdtemp(prefix="agent-pcsc-"), "pcscd.comm")
+PCSCD_SOCKET = os.path.join(tempfile.gettempdir(), f"agent-pcscd-{os.getpid()}.comm")
 os.environ["PCSCLITE_CSOCK_NAME"] = PCSCD_SOCKET
 
 
@@ -33,6 +34,7 @@ def pcscd() -> Iterator[PrivatePcscd]:
     yield daemon
     gc.collect()  # pyscard objects collected after pcscd is gone print noise
     daemon.stop()
+    shutil.rmtree(daemon.dir, ignore_errors=True)
 
 
 class ReaderSlot:

@@ -6,6 +6,7 @@ export PCSCLITE_CSOCK_NAME = `socket_path` before the first PC/SC call of the pr
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -74,7 +75,8 @@ class PrivatePcscd:
         return "Virtual PCD 00 00"
 
     def start(self) -> None:
-        os.makedirs("/run/pcscd", exist_ok=True)
+        with contextlib.suppress(PermissionError):  # unprivileged pcscd needs it to exist
+            os.makedirs("/run/pcscd", exist_ok=True)
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         listener.bind(self.socket_path)
         listener.listen(16)
