@@ -107,6 +107,15 @@ def _media_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture
+def cards_alone(monkeypatch):
+    """The cards app without other apps' transition hooks (with the warranty app, a
+    replacement must go through its case; that flow is tested in tests/warranty)."""
+    from cards import hooks
+
+    monkeypatch.setattr(hooks, "_hooks", [])
+
+
+@pytest.fixture
 def unit(db):
     return UnitFactory(code="WMI", name="Wydział Matematyki i Informatyki")
 

@@ -261,7 +261,7 @@ def test_role_and_unit_matrix(card, action, who, request):
         assert card.state == S.ACTIVE
 
 
-def test_ssos_takes_in_and_returns_or_replaces(card, deans_office, ssos):
+def test_ssos_takes_in_and_returns_or_replaces(card, deans_office, ssos, cards_alone):
     act(card, "report_faulty", deans_office, note="nie wczytuje się w USOS")
     act(card, "hand_to_ssos", ssos)
     card = act(card, "replace", ssos, replacement_reason="warranty",
@@ -272,7 +272,7 @@ def test_ssos_takes_in_and_returns_or_replaces(card, deans_office, ssos):
     assert list(new.events.values_list("action", flat=True)) == ["issue"]
 
 
-def test_warranty_needs_ssos_intake(card, deans_office):
+def test_warranty_needs_ssos_intake(card, deans_office, cards_alone):
     act(card, "mark_damaged", deans_office, note="pęknięta")
     with pytest.raises(ActionRefused, match="(?i)duplicate|duplikat"):
         act(card, "replace", deans_office, replacement_reason="warranty",
