@@ -9,11 +9,12 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from legitymacje.api_errors import ErrorSerializer
+
 from .errors import ReaderBridgeError
 from .serializers import (
     EnrolledSerializer,
     EnrolSerializer,
-    ErrorSerializer,
     ReadAcceptedSerializer,
     ReadMessageSerializer,
 )

@@ -6,6 +6,8 @@ import base64
 import binascii
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .models import ReadOutcome
@@ -13,6 +15,7 @@ from .models import ReadOutcome
 MAX_FILE_BYTES = 16 * 1024
 
 
+@extend_schema_field(OpenApiTypes.BYTE)
 class Base64FileField(serializers.Field):
     """Base64 text in, bytes out; null allowed."""
 
@@ -81,8 +84,3 @@ class EnrolSerializer(serializers.Serializer):
 
 class EnrolledSerializer(serializers.Serializer):
     device_id = serializers.UUIDField()
-
-
-class ErrorSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    detail = serializers.JSONField()
