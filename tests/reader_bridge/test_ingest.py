@@ -20,17 +20,6 @@ from .factories import ReaderDeviceFactory, post_read, public_pem, read_body, si
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def device(unit):
-    return ReaderDeviceFactory(unit=unit)
-
-
-@pytest.fixture
-def no_processing(monkeypatch):
-    """Keep reads pending, as when the broker is slow: ingest alone is under test."""
-    sent = []
-    monkeypatch.setattr("reader_bridge.services.enqueue_processing", lambda: sent.append(1))
-    return sent
 
 
 def test_signed_read_is_stored_and_sent_to_processing_after_commit(

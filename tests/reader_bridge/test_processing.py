@@ -19,21 +19,11 @@ from .factories import ReaderDeviceFactory, ReadRequestFactory, read_body, signe
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def device(unit):
-    return ReaderDeviceFactory(unit=unit)
-
 
 @pytest.fixture
 def trusted_ca(db):
     return trust(shared_test_pki().ca_cert)
 
-
-@pytest.fixture
-def no_processing(monkeypatch):
-    sent = []
-    monkeypatch.setattr("reader_bridge.services.enqueue_processing", lambda: sent.append(1))
-    return sent
 
 
 def chip_fields(card, **changes) -> ElsFields:
