@@ -106,7 +106,8 @@ def _staff_panels(user: Any) -> list[Panel]:
 
 def _admin_panel(counts: dict[str, int]) -> Panel:
     return Panel(_("Every queue of the university"), [
-        Tile(queue.label, counts[name], _queue_url(queue=name)) for name, queue in QUEUES.items()
+        Tile(queue.label, counts[name], _queue_url(queue=name))
+        for name, queue in QUEUES.items() if name != "unit_open"  # the same as "Open cases"
     ])
 
 

@@ -127,7 +127,7 @@ def _expected(case: Any) -> dict:
 class PaymentPaidForm(forms.Form):
     reference = forms.CharField(label=_("Payment reference"), max_length=100)
     paid_on = forms.DateField(label=_("Paid on"), initial=timezone.localdate,
-                              widget=forms.DateInput(attrs={"type": "date"}))
+                              widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
 
 class PaymentReasonForm(forms.Form):

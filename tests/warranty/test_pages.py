@@ -36,6 +36,11 @@ def _checklist_post(case: Case, checklist: dict, **extra: str) -> dict:
     return data
 
 
+def _pay(client: Client, case: Case, reference: str, paid_on: str):
+    return client.post(reverse("warranty:payment", args=[case.pk, "pay"]),
+                       {"payment-pay-reference": reference, "payment-pay-paid_on": paid_on})
+
+
 def _png() -> SimpleUploadedFile:
     buffer = io.BytesIO()
     Image.new("RGB", (8, 8), "red").save(buffer, format="PNG")
@@ -200,12 +205,8 @@ def test_hand_over_before_payment_is_refused(client, deans_office, card):
 def test_paid_duplicate_from_payment_to_hand_over(client, deans_office, card):
     case = open_case(card, "damage", deans_office)
     client.force_login(deans_office)
-    bad = client.post(reverse("warranty:payment", args=[case.pk, "pay"]),
-                      {"payment-pay-reference": "", "payment-pay-paid_on": "2020-01-01"})
-    assert bad.status_code == 400
-    paid = client.post(reverse("warranty:payment", args=[case.pk, "pay"]),
-                       {"payment-pay-reference": "PX-1", "payment-pay-paid_on": "2020-01-01"})
-    assert paid.status_code == 302
+    assert _pay(client, case, "", "2020-01-01").status_code == 400
+    assert _pay(client, case, "PX-1", "2020-01-01").status_code == 302
     for action in ("order_duplicate", "mark_ready"):
         state = Case.objects.get(pk=case.pk).state
         assert client.post(_step(case, action), {f"{action}-expected_state": state}
@@ -224,8 +225,7 @@ def test_paid_duplicate_from_payment_to_hand_over(client, deans_office, card):
 def test_future_payment_date_is_refused(client, deans_office, card):
     case = open_case(card, "damage", deans_office)
     client.force_login(deans_office)
-    response = client.post(reverse("warranty:payment", args=[case.pk, "pay"]),
-                           {"payment-pay-reference": "X", "payment-pay-paid_on": "2999-01-01"})
+    response = _pay(client, case, "X", "2999-01-01")
     assert response.status_code == 400
     assert "cannot be in the future" in response.content.decode()
     case.refresh_from_db()
