@@ -131,8 +131,9 @@ class _Demo:
                      source=WEB, note=NOTES[step])
         else:
             if step == "hand_over":
-                params = {"new_number": f"DEMO-{case.pk:06d}",
-                          "new_chip_serial": f"04DE{case.pk:010X}"}
+                card = Card.objects.get(pk=case.card_id)  # numbers the same on every run
+                params = {"new_number": f"{card.number}-N",
+                          "new_chip_serial": f"{card.chip_serial}N"}
             case_act(case_id=case.pk, action=step, actor=self.actor_for(step), source=WEB,
                      note=NOTES.get(step, ""), **params)
 
