@@ -124,3 +124,23 @@ def test_photo_attachment_is_checked(case, ssos, settings):
 def test_holder_cannot_attach(case, holder_user):
     with pytest.raises(ActionForbidden):
         case_attachment_add(case_id=case.pk, actor=holder_user, upload=_photo())
+
+
+@pytest.mark.redis
+def test_rate_limit_counts_in_redis_too(settings):
+    import os
+
+    from django.core.cache import caches
+
+    from warranty import ratelimit
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": os.environ["REDIS_URL"],
+                                   "KEY_PREFIX": "legit-test-warranty"}}
+    assert type(caches["default"]).__name__ == "RedisCache"
+    caches["default"].delete("ratelimit:redis-test")
+    try:
+        results = [ratelimit.hit("redis-test", limit=2, window_seconds=30) for _ in range(3)]
+    finally:
+        caches["default"].delete("ratelimit:redis-test")
+    assert results == [True, True, False]
