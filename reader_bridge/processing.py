@@ -149,7 +149,7 @@ def _identify(read: CardRead, els: chip.ElsFile | None) -> Card | None:
 
 
 def _pending_request(read: CardRead) -> ReadRequest | None:
-    return (ReadRequest.objects.select_for_update().select_related("card")
+    return (ReadRequest.objects.select_for_update(of=("self",)).select_related("card")
             .filter(device_id=read.device_id, fulfilled_at__isnull=True,
                     requested_at__lte=read.received_at, expires_at__gte=read.received_at)
             .order_by("-requested_at").first())
