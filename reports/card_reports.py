@@ -15,32 +15,27 @@ from cards.models import (
     CardState,
     InvalidationGround,
     ReplacementReason,
+    Unit,
 )
 
 from .charts import Series, bar_chart, line_chart
 from .filters import ReportFilters
 from .registry import Report, register
-from .tables import Column, ReportTable, month_key, month_keys, pivot, present
-
-
-def _label(choices, value: str) -> str:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return value or "—"
-
+from .tables import Column, ReportTable, choice_label, month_key, month_keys, pivot, present
 
 # --- cards by state and kind per unit (a snapshot: no date range) ---
 
 def cards_by_state_table(filters: ReportFilters) -> ReportTable:
-    rows = (Card.objects.filter(filters.cards())
-            .values("serving_unit__name", "kind", "state")
-            .annotate(cards=Count("id"))
-            .order_by("serving_unit__name", "kind", "state"))
+    counts = (Card.objects.filter(filters.cards())
+              .values("serving_unit_id", "kind", "state").order_by()
+              .annotate(cards=Count("id")))
+    units = Unit.objects.in_bulk({row["serving_unit_id"] for row in counts})
+    rows = sorted(({**row, "unit": units[row["serving_unit_id"]].name} for row in counts),
+                  key=lambda r: (r["unit"], r["kind"], r["state"]))
     return ReportTable(
         columns=[Column("unit", _("Unit")), Column("kind", _("Card kind")),
                  Column("state", _("State")), Column("cards", _("Cards"), numeric=True)],
-        rows=[(r["serving_unit__name"], r["kind"], _label(CardState, r["state"]), r["cards"])
+        rows=[(r["unit"], r["kind"], choice_label(CardState, r["state"]), r["cards"])
               for r in rows],
     )
 
@@ -112,7 +107,7 @@ def replacements_table(filters: ReportFilters) -> ReportTable:
     return ReportTable(
         columns=[Column("month", _("Month")), Column("reason", _("Replacement")),
                  Column("cards", _("Cards replaced"), numeric=True)],
-        rows=[(month_key(r["month"]), _label(ReplacementReason, r["replacement"]), r["cards"])
+        rows=[(month_key(r["month"]), choice_label(ReplacementReason, r["replacement"]), r["cards"])
               for r in rows],
     )
 
@@ -151,7 +146,7 @@ def invalidations_table(filters: ReportFilters) -> ReportTable:
         columns=[Column("ground", _("Ground")), Column("kind", _("Card kind")),
                  Column("decided", _("Invalidations decided"), numeric=True),
                  Column("cut", _("Corner cuts confirmed"), numeric=True)],
-        rows=[(_label(InvalidationGround, r["ground_code"]), r["card__kind"], r["decided"],
+        rows=[(choice_label(InvalidationGround, r["ground_code"]), r["card__kind"], r["decided"],
                r["cut"]) for r in rows],
     )
 

@@ -27,19 +27,21 @@ from .charts import Series, bar_chart, line_chart
 from .filters import ReportFilters
 from .registry import Report, register
 from .stats import duration_percentiles
-from .tables import Column, ReportTable, month_key, month_keys, percent, pivot, present
+from .tables import (
+    Column,
+    ReportTable,
+    choice_label,
+    month_key,
+    month_keys,
+    percent,
+    pivot,
+    present,
+)
 
 # Closed states that end the work with a result (not cancelled or turned into another case).
 RESOLVED_STATES = (CaseState.HANDED_OVER, CaseState.RESOLVED, CaseState.CARD_RETURNED)
 AGE_BUCKETS = ((0, 7), (7, 30), (30, 90), (90, None))  # days, lower bound included
 SECONDS_PER_DAY = 86400
-
-
-def _label(choices, value: str) -> str:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return value or "—"
 
 
 def _kind_labels() -> list[str]:
@@ -64,7 +66,7 @@ def case_flow_table(filters: ReportFilters) -> ReportTable:
         columns=[Column("month", _("Month")), Column("kind", _("Case kind")),
                  Column("opened", _("Opened"), numeric=True),
                  Column("closed", _("Closed"), numeric=True)],
-        rows=[(month, _label(CaseKind, kind), *counts[(month, kind)])
+        rows=[(month, choice_label(CaseKind, kind), *counts[(month, kind)])
               for month, kind in sorted(counts)],
     )
 
@@ -103,7 +105,7 @@ register(Report(
 
 # --- backlog: open cases by state and age ---
 
-def _age_label(low: int, high: int | None) -> str:
+def _agechoice_label(low: int, high: int | None) -> str:
     if high is None:
         return str(_("%(days)s days or more") % {"days": low})
     return str(_("%(low)s–%(high)s days") % {"low": low, "high": high - 1})
@@ -123,17 +125,17 @@ def backlog_table(filters: ReportFilters, now: dt.datetime | None = None) -> Rep
     rows = sorted(rows, key=lambda row: order.get(row["state"], len(order)))
     return ReportTable(
         columns=[Column("state", _("State")),
-                 *(Column(f"age{i}", _age_label(*bucket), numeric=True)
+                 *(Column(f"age{i}", _agechoice_label(*bucket), numeric=True)
                    for i, bucket in enumerate(AGE_BUCKETS)),
                  Column("total", _("Open cases"), numeric=True)],
-        rows=[(_label(CaseState, r["state"]),
+        rows=[(choice_label(CaseState, r["state"]),
                *(r[f"age{i}"] for i in range(len(AGE_BUCKETS))), r["total"]) for r in rows],
     )
 
 
 def backlog_charts(table: ReportTable, filters: ReportFilters) -> list[SafeString]:
     states = [row[0] for row in table.rows]
-    series = [Series(_age_label(*bucket), [row[1 + i] for row in table.rows])
+    series = [Series(_agechoice_label(*bucket), [row[1 + i] for row in table.rows])
               for i, bucket in enumerate(AGE_BUCKETS)]
     return [bar_chart(
         chart_id="backlog", title=str(_("Open cases by state and age")),
@@ -161,7 +163,7 @@ def resolution_time_table(filters: ReportFilters) -> ReportTable:
         columns=[Column("kind", _("Case kind")), Column("cases", _("Cases resolved"), True),
                  Column("median", _("Median (days)"), True),
                  Column("p90", _("90th percentile (days)"), True)],
-        rows=[(_label(CaseKind, kind), n, round(p50 / SECONDS_PER_DAY, 1),
+        rows=[(choice_label(CaseKind, kind), n, round(p50 / SECONDS_PER_DAY, 1),
                round(p90 / SECONDS_PER_DAY, 1)) for kind, n, p50, p90 in rows],
     )
 
@@ -296,7 +298,7 @@ def extension_errors_table(filters: ReportFilters) -> ReportTable:
     return ReportTable(
         columns=[Column("error", _("Error")), Column("unit", _("Unit")),
                  Column("cases", _("Cases"), True), Column("open", _("Still open"), True)],
-        rows=[(_label(ExtensionError, r["extension_error"]), r["unit__code"], r["cases"],
+        rows=[(choice_label(ExtensionError, r["extension_error"]), r["unit__code"], r["cases"],
                r["still_open"]) for r in rows],
     )
 

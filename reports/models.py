@@ -57,5 +57,12 @@ class ExportJob(models.Model):
         return f"{self.dataset}.{self.file_format} #{self.pk} ({self.status})"
 
     @property
+    def dataset_title(self) -> str:
+        from .datasets import DATASETS
+
+        dataset = DATASETS.get(self.dataset)
+        return str(dataset.title) if dataset else self.dataset
+
+    @property
     def is_finished(self) -> bool:
         return self.status in (ExportStatus.DONE, ExportStatus.FAILED, ExportStatus.EXPIRED)

@@ -68,3 +68,11 @@ def present(names: Iterable[str], order: Sequence[str]) -> list[str]:
 
 def percent(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
+
+
+def choice_label(choices: Any, value: str) -> str:
+    """The translated label of a choice, or the raw value if it is not (or no longer) one."""
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value or "—"

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -16,7 +17,7 @@ from .access import can_view_reports, report_unit_ids
 from .catalogue import REPORTS
 from .datasets import DATASETS
 from .exports import csv_response, xlsx_response
-from .filters import ReportFilterForm
+from .filters import ReportFilterForm, default_range
 from .models import ExportFormat, ExportJob, ExportStatus
 from .services import ExportRefused, export_file_name, export_job_create
 
@@ -35,7 +36,12 @@ def reports_access(view):
 
 
 def _filter_form(request) -> ReportFilterForm:
-    return ReportFilterForm(request.GET, allowed_unit_ids=report_unit_ids(request.user))
+    """The filters from the query string; an absent date means the last twelve months."""
+    data = request.GET.copy()
+    default_from, default_to = default_range(timezone.localdate())
+    data.setdefault("date_from", default_from.isoformat())
+    data.setdefault("date_to", default_to.isoformat())
+    return ReportFilterForm(data, allowed_unit_ids=report_unit_ids(request.user))
 
 
 class ExportStartForm(forms.Form):
