@@ -94,6 +94,8 @@ def _chip_fields(card: Card, **changes) -> ElsFields:
 def _write_els_files(cards: list[Card], pki, today: dt.date) -> dict[str, bytes]:
     """One genuine file per card, plus an expired, a forged and an unknown card."""
     ELS_DIR.mkdir(parents=True, exist_ok=True)
+    for stale in ELS_DIR.glob("*.der"):  # signed by the previous run's demo CA
+        stale.unlink()
     files: dict[str, bytes] = {}
     for card in cards:
         files[card.number] = build_test_els_file(_chip_fields(card), pki=pki, kind=card.kind)
