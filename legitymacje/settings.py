@@ -158,6 +158,14 @@ CELERY_BEAT_SCHEDULE: dict = {
     "reports-expire-export-jobs": {
         "task": "reports.tasks.export_jobs_expire_task", "schedule": 3600.0,
     },
+    # Daily counts of card history for the card reports: the last two days often, all nightly.
+    "reports-recount-recent-card-history": {
+        "task": "reports.tasks.card_event_days_refresh_task", "schedule": 300.0,
+    },
+    "reports-recount-all-card-history": {
+        "task": "reports.tasks.card_event_days_refresh_task", "schedule": 86400.0,
+        "kwargs": {"full": True},
+    },
 }
 
 CACHES = {
