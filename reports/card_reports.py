@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import CharField, Count, F, Q
-from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncMonth
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from cards.models import (
     Card,
-    CardEvent,
     CardKind,
     CardState,
     InvalidationGround,
@@ -20,7 +18,9 @@ from cards.models import (
 
 from .charts import Series, bar_chart, line_chart
 from .filters import ReportFilters
+from .models import CardEventDay
 from .registry import Report, register
+from .rollups import card_event_days_as_of
 from .tables import Column, ReportTable, choice_label, month_key, month_keys, pivot, present
 
 # --- cards by state and kind per unit (a snapshot: no date range) ---
@@ -60,23 +60,27 @@ register(Report(
 ))
 
 
-# --- card events per month (extensions, replacements) ---
+# --- card history per month (extensions, replacements, invalidations), from the rollup ---
 
-def _events(filters: ReportFilters, *actions: str):
-    return CardEvent.objects.filter(filters.within("at"), filters.cards("card__"),
-                                    action__in=actions)
+def _history(filters: ReportFilters, *actions: str):
+    days = CardEventDay.objects.filter(filters.within_dates("day"), action__in=actions)
+    if filters.unit_ids is not None:
+        days = days.filter(unit_id__in=sorted(filters.unit_ids))
+    if filters.kind:
+        days = days.filter(kind=filters.kind)
+    return days
 
 
 def extensions_table(filters: ReportFilters) -> ReportTable:
-    rows = (_events(filters, "extend")
-            .annotate(month=TruncMonth("at"))
-            .values("month", "card__kind")
-            .annotate(extensions=Count("id"))
-            .order_by("month", "card__kind"))
+    rows = (_history(filters, "extend")
+            .annotate(month=TruncMonth("day"))
+            .values("month", "kind")
+            .annotate(extensions=Sum("events"))
+            .order_by("month", "kind"))
     return ReportTable(
         columns=[Column("month", _("Month")), Column("kind", _("Card kind")),
                  Column("extensions", _("Extensions"), numeric=True)],
-        rows=[(month_key(r["month"]), r["card__kind"], r["extensions"]) for r in rows],
+        rows=[(month_key(r["month"]), r["kind"], r["extensions"]) for r in rows],
     )
 
 
@@ -94,20 +98,20 @@ register(Report(
     slug="extensions", title=_("Extensions per month"),
     description=_("Chip validity extensions recorded in the card history, per month and kind."),
     table=extensions_table, charts=extensions_charts,
+    freshness=card_event_days_as_of,
 ))
 
 
 def replacements_table(filters: ReportFilters) -> ReportTable:
-    reason = KeyTextTransform("replacement_reason", "details")
-    rows = (_events(filters, "replace")
-            .annotate(month=TruncMonth("at"), replacement=reason)
-            .values("month", "replacement")
-            .annotate(cards=Count("id"))
-            .order_by("month", "replacement"))
+    rows = (_history(filters, "replace")
+            .annotate(month=TruncMonth("day"))
+            .values("month", "detail")
+            .annotate(cards=Sum("events"))
+            .order_by("month", "detail"))
     return ReportTable(
         columns=[Column("month", _("Month")), Column("reason", _("Replacement")),
                  Column("cards", _("Cards replaced"), numeric=True)],
-        rows=[(month_key(r["month"]), choice_label(ReplacementReason, r["replacement"]), r["cards"])
+        rows=[(month_key(r["month"]), choice_label(ReplacementReason, r["detail"]), r["cards"])
               for r in rows],
     )
 
@@ -127,26 +131,23 @@ register(Report(
     slug="replacements", title=_("Warranty exchanges and duplicates per month"),
     description=_("Old cards replaced by a new one, per month, by the reason of replacement."),
     table=replacements_table, charts=replacements_charts,
+    freshness=card_event_days_as_of,
 ))
 
 
 # --- invalidations by ground ---
 
 def invalidations_table(filters: ReportFilters) -> ReportTable:
-    # The decision carries its ground in the event; a corner cut takes it from the card.
-    ground = Coalesce(KeyTextTransform("ground", "details"), F("card__invalidation_ground"),
-                      output_field=CharField())
-    rows = (_events(filters, "decide_invalidation", "confirm_corner_cut")
-            .annotate(ground_code=ground)
-            .values("ground_code", "card__kind")
-            .annotate(decided=Count("id", filter=Q(action="decide_invalidation")),
-                      cut=Count("id", filter=Q(action="confirm_corner_cut")))
-            .order_by("ground_code", "card__kind"))
+    rows = (_history(filters, "decide_invalidation", "confirm_corner_cut")
+            .values("detail", "kind")
+            .annotate(decided=Sum("events", filter=Q(action="decide_invalidation"), default=0),
+                      cut=Sum("events", filter=Q(action="confirm_corner_cut"), default=0))
+            .order_by("detail", "kind"))
     return ReportTable(
         columns=[Column("ground", _("Ground")), Column("kind", _("Card kind")),
                  Column("decided", _("Invalidations decided"), numeric=True),
                  Column("cut", _("Corner cuts confirmed"), numeric=True)],
-        rows=[(choice_label(InvalidationGround, r["ground_code"]), r["card__kind"], r["decided"],
+        rows=[(choice_label(InvalidationGround, r["detail"]), r["kind"], r["decided"],
                r["cut"]) for r in rows],
     )
 
@@ -173,4 +174,5 @@ register(Report(
     slug="invalidations", title=_("Invalidations by ground"),
     description=_("Final invalidations decided and corner cuts confirmed, by legal ground."),
     table=invalidations_table, charts=invalidations_charts,
+    freshness=card_event_days_as_of,
 ))

@@ -66,3 +66,42 @@ class ExportJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (ExportStatus.DONE, ExportStatus.FAILED, ExportStatus.EXPIRED)
+
+
+class CardEventDay(models.Model):
+    """Card history entries counted per local day, unit, card kind, action and detail
+    (invalidation ground or replacement reason). Rebuilt from cards.CardEvent by
+    reports.rollups, so monthly reports over millions of entries read a few thousand rows."""
+
+    day = models.DateField(_("day"))
+    unit = models.ForeignKey("cards.Unit", on_delete=models.CASCADE, related_name="+",
+                             verbose_name=_("unit"))
+    kind = models.CharField(_("card kind"), max_length=3)
+    action = models.CharField(_("action"), max_length=40)
+    detail = models.CharField(_("detail"), max_length=40, blank=True)
+    events = models.PositiveIntegerField(_("entries"))
+
+    class Meta:
+        verbose_name = _("card history per day")
+        verbose_name_plural = _("card history per day")
+        constraints = [
+            models.UniqueConstraint(fields=["action", "day", "unit", "kind", "detail"],
+                                    name="card_event_day_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.action} {self.kind}: {self.events}"
+
+
+class RollupRefresh(models.Model):
+    """When a rollup was last brought up to date."""
+
+    name = models.CharField(_("name"), max_length=40, primary_key=True)
+    refreshed_at = models.DateTimeField(_("refreshed at"))
+
+    class Meta:
+        verbose_name = _("rollup refresh")
+        verbose_name_plural = _("rollup refreshes")
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.refreshed_at:%Y-%m-%d %H:%M}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -21,6 +22,8 @@ class Report:
     uses_dates: bool = True
     help_text: str = ""
     help_params: dict | None = None
+    # For reports read from a rollup: when its figures were last counted.
+    freshness: Callable[[], dt.datetime | None] | None = None
 
     @property
     def help(self) -> str:

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import services
+from . import rollups, services
 
 
 @shared_task(acks_late=True)
@@ -18,3 +18,11 @@ def export_jobs_resend_task() -> int:
 @shared_task
 def export_jobs_expire_task() -> int:
     return services.export_jobs_expire()
+
+
+@shared_task
+def card_event_days_refresh_task(full: bool = False) -> None:
+    if full:
+        rollups.card_event_days_refresh()
+    else:
+        rollups.card_event_days_refresh_recent()

@@ -19,6 +19,7 @@ from .datasets import DATASETS
 from .exports import csv_response, xlsx_response
 from .filters import ReportFilterForm, default_range
 from .models import ExportFormat, ExportJob, ExportStatus
+from .rollups import request_refresh_if_stale
 from .services import ExportRefused, export_file_name, export_job_create
 
 RECENT_JOBS = 10
@@ -74,6 +75,10 @@ def report_detail(request, slug: str):
     if not form.is_valid():
         return render(request, "reports/detail.html", context, status=400)
     filters = form.filters()
+    if report.freshness is not None:
+        context["as_of"] = as_of = report.freshness()
+        context["counting"] = as_of is None
+        request_refresh_if_stale(as_of)
     context.update(result=report.run(filters), filters=filters, query=filters.as_query())
     return render(request, "reports/detail.html", context)
 

@@ -16,6 +16,7 @@ from reports.card_reports import (
 )
 from reports.filters import ReportFilters
 from reports.reader_reports import reads_per_device_table
+from reports.rollups import card_event_days_refresh
 from tests.factories import CardFactory
 from tests.reports.factories import CardEventFactory, CardReadFactory, ReaderDeviceFactory, at
 
@@ -65,6 +66,7 @@ def test_extensions_per_month_by_kind_within_the_range(unit):
     CardEventFactory(card=els, at=at(2026, 7, 1, 0))  # after the range
     CardEventFactory(card=els, action="confirm_hologram", at=at(2026, 2, 1))
 
+    card_event_days_refresh()
     assert extensions_table(FIRST_HALF_2026).rows == [
         ("2026-01", "ELS", 2), ("2026-03", "ELD", 1),
     ]
@@ -79,6 +81,7 @@ def test_replacements_per_month_by_reason(unit):
     CardEventFactory(card=CardFactory(serving_unit=unit), action="replace", at=at(2026, 2, 21),
                      details={"replacement_reason": "duplicate"})
 
+    card_event_days_refresh()
     assert replacements_table(FIRST_HALF_2026).rows == [
         ("2026-02", str(ReplacementReason.DUPLICATE.label), 2),
         ("2026-02", str(ReplacementReason.WARRANTY.label), 1),
@@ -95,6 +98,7 @@ def test_invalidations_count_decisions_by_event_ground_and_cuts_by_card_ground(u
     CardEventFactory(card=withdrawn, action="decide_invalidation", at=at(2026, 3),
                      details={"ground": "completed_masters"})
 
+    card_event_days_refresh()
     rows = invalidations_table(FIRST_HALF_2026).rows
 
     assert [(kind, decided, cuts) for _ground, kind, decided, cuts in rows] == [
