@@ -1,6 +1,7 @@
 """Ingest throughput: signed reads/s accepted by POST /api/readers/reads/ under gunicorn.
 
-    .venv/bin/python bench/ingest/run.py [--workers 3] [--clients 4] [--seconds 10]
+    .venv/bin/python bench/ingest/run.py [--workers 4] [--worker-class gthread --threads 8]
+                                         [--clients 8] [--seconds 10]
 
 Sets up its own PostgreSQL database (`legit_bench_ingest`), enrolls one device per client
 process, starts gunicorn on a free port with Celery on a real Redis broker (no worker
@@ -68,6 +69,16 @@ print(json.dumps(out))
     result = subprocess.run([PYTHON, "-c", script], cwd=ROOT, env=env, check=True,
                             capture_output=True, text=True)
     return [tuple(pair) for pair in json.loads(result.stdout.strip().splitlines()[-1])]
+
+
+def cpu_seconds(parent: int) -> float:
+    """User + system CPU time of the gunicorn workers (children of `parent`)."""
+    total = 0.0
+    children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+    for pid in children:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def free_port() -> int:
@@ -145,9 +156,10 @@ def client(port: int, device_id: str, key_pem: str, ready, seconds: float,
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workers", type=int, default=3)
-    parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
-    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--worker-class", default="gthread", choices=["sync", "gthread"])
+    parser.add_argument("--threads", type=int, default=8, help="per gthread worker")
+    parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=10)
     options = parser.parse_args()
 
@@ -156,7 +168,7 @@ def main() -> int:
     port = free_port()
     gunicorn = subprocess.Popen(
         [ROOT / ".venv" / "bin" / "gunicorn", "legitymacje.wsgi", "-b", f"127.0.0.1:{port}",
-         "-w", str(options.workers), "-k", options.worker_class, "--threads", "2",
+         "-w", str(options.workers), "-k", options.worker_class, "--threads", str(options.threads),
          "--log-level", "warning"],
         cwd=ROOT, env=environment(database_url), start_new_session=True)
     try:
@@ -169,7 +181,9 @@ def main() -> int:
             options.worker_class == "gthread", results)) for device_id, key_pem in devices]
         for process in processes:
             process.start()
+        cpu_before = cpu_seconds(gunicorn.pid)
         collected = [results.get() for _ in processes]
+        cpu_used = cpu_seconds(gunicorn.pid) - cpu_before
         for process in processes:
             process.join()
     finally:
@@ -194,6 +208,9 @@ def main() -> int:
           f"{options.seconds:.0f} s, {os.cpu_count()} CPUs")
     print(f"responses: {statuses}; rows stored: {stored}")
     print(f"accepted: {accepted / options.seconds:.0f} reads/s")
+    load = os.getloadavg()[0]
+    print(f"gunicorn CPU per accepted read: {cpu_used / max(accepted, 1) * 1000:.2f} ms "
+          f"(load average {load:.1f}: other processes share these CPUs)")
     print(f"latency ms: p50 {percentile(50):.1f}  p90 {percentile(90):.1f}  "
           f"p99 {percentile(99):.1f}  max {latencies[-1] * 1000:.1f}  "
           f"mean {statistics.fmean(latencies) * 1000:.1f}")
