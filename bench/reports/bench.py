@@ -43,11 +43,12 @@ from django.utils import timezone  # noqa: E402
 from cards.models import Unit  # noqa: E402
 from cards.roles import Role  # noqa: E402
 from reports.catalogue import REPORTS  # noqa: E402
+from reports.rollups import card_event_days_refresh, card_event_days_refresh_recent  # noqa: E402
 
 FULL = {"cards": 1_000_000, "holders": 800_000, "cases": 200_000, "reads": 500_000}
 TABLES = ["cards_unit", "cards_holder", "cards_card", "cards_cardevent", "warranty_case",
           "warranty_assessment", "warranty_payment", "reader_bridge_readerdevice",
-          "reader_bridge_cardread", "reports_exportjob"]
+          "reader_bridge_cardread", "reports_exportjob", "reports_cardeventday"]
 
 
 # Indexes that back no constraint (primary and unique keys stay during the load).
@@ -97,6 +98,12 @@ def seed(scale: float) -> None:
         cursor.execute("VACUUM ANALYZE")
         print(f"  {time.perf_counter() - step:6.1f} s  VACUUM ANALYZE", flush=True)
     print(f"seeded in {time.perf_counter() - started:.0f} s", flush=True)
+    step = time.perf_counter()
+    card_event_days_refresh()
+    print(f"card history rollup, full recount: {time.perf_counter() - step:.1f} s", flush=True)
+    step = time.perf_counter()
+    card_event_days_refresh_recent()
+    print(f"card history rollup, last two days: {time.perf_counter() - step:.1f} s", flush=True)
 
 
 def _users() -> tuple[User, User]:
