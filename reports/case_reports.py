@@ -33,6 +33,7 @@ from .tables import (
     choice_label,
     month_key,
     month_keys,
+    per_month,
     percent,
     pivot,
     present,
@@ -208,16 +209,13 @@ def approval_rate_table(filters: ReportFilters) -> ReportTable:
 
 def approval_rate_charts(table: ReportTable, filters: ReportFilters) -> list[SafeString]:
     months = month_keys(filters.date_from, filters.date_to)
-    by_month = {row[0]: row for row in table.rows}
     return [
         bar_chart(chart_id="assessments", title=str(_("SSOS assessments per month")),
                   description=str(_("Stacked bars: warranty exchanges approved and paid "
                                     "duplicates required, per month.")),
                   categories=months,
-                  series=[Series(str(_("warranty")), [by_month[m][2] if m in by_month else 0
-                                                      for m in months]),
-                          Series(str(_("duplicate")), [by_month[m][3] if m in by_month else 0
-                                                       for m in months])],
+                  series=[Series(str(_("warranty")), per_month(table.rows, months, 2)),
+                          Series(str(_("duplicate")), per_month(table.rows, months, 3))],
                   stacked=True, y_label=str(_("assessments")),
                   empty_message=str(_("No assessments in this range."))),
     ]
@@ -258,22 +256,18 @@ def fees_table(filters: ReportFilters) -> ReportTable:
 
 def fees_charts(table: ReportTable, filters: ReportFilters) -> list[SafeString]:
     months = month_keys(filters.date_from, filters.date_to)
-    by_month = {row[0]: row for row in table.rows}
     return [
         bar_chart(chart_id="duplicates", title=str(_("Paid duplicates per month")),
                   description=str(_("Bars side by side: duplicates required and fees paid.")),
                   categories=months,
-                  series=[Series(str(_("required")), [by_month.get(m, (m, 0))[1]
-                                                      for m in months]),
-                          Series(str(_("paid")), [by_month.get(m, (m, 0, 0))[2]
-                                                  for m in months])],
+                  series=[Series(str(_("required")), per_month(table.rows, months, 1)),
+                          Series(str(_("paid")), per_month(table.rows, months, 2))],
                   y_label=str(_("duplicates")),
                   empty_message=str(_("No duplicates in this range."))),
         line_chart(chart_id="fee-revenue", title=str(_("Fee revenue per month")),
                    description=str(_("Line: duplicate fees paid each month, in PLN.")),
                    categories=months,
-                   series=[Series("PLN", [float(by_month[m][3]) if m in by_month else 0
-                                          for m in months])],
+                   series=[Series("PLN", [float(v) for v in per_month(table.rows, months, 3)])],
                    y_label="PLN", empty_message=str(_("No fees paid in this range."))),
     ]
 

@@ -76,3 +76,9 @@ def choice_label(choices: Any, value: str) -> str:
         return str(choices(value).label)
     except ValueError:
         return value or "—"
+
+
+def per_month(rows: Iterable[Sequence[Any]], months: Sequence[str], column: int) -> list:
+    """One column of rows keyed by month (first column), zero for months without a row."""
+    by_month = {row[0]: row[column] for row in rows}
+    return [by_month.get(month, 0) for month in months]
