@@ -196,3 +196,21 @@ def test_read_request_is_post_only(client, deans_office, card):
     client.force_login(deans_office)
 
     assert client.get(reverse("reader_bridge:request", args=[card.pk])).status_code == 405
+
+
+def test_read_card_form_carries_a_working_csrf_token(deans_office, card, device):
+    import re
+
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(deans_office)
+    page = browser.get(reverse("cards:detail", args=[card.pk])).content.decode()
+    form = page[page.index(reverse("reader_bridge:request", args=[card.pk])):]
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+
+    response = browser.post(reverse("reader_bridge:request", args=[card.pk]),
+                            {"device": str(device.pk), "csrfmiddlewaretoken": token})
+
+    assert response.status_code == 302
+    assert ReadRequest.objects.filter(card=card).exists()
