@@ -115,7 +115,7 @@ def read_ingest(*, device_id: str | None, signature: str | None, body: bytes,
                              status_code=413)
     device = _device_for(device_id)
     _check_signature(device, signature, body)
-    message = _validated_message(body)
+    text, message = _validated_message(body)
     if message["sent_at"] > now + MAX_CLOCK_AHEAD:
         raise IngestRejected(_("The read is dated in the future; check the workstation clock."),
                              code="future")
@@ -125,7 +125,7 @@ def read_ingest(*, device_id: str | None, signature: str | None, body: bytes,
     files = message.get("files") or {}
     read = CardRead(
         device_id=device.pk, message_id=message["message_id"], body_sha256=digest,
-        body=body.decode("utf-8"), received_at=now, read_at=message["sent_at"],
+        body=text, received_at=now, read_at=message["sent_at"],
         sequence=message["sequence"], outcome=message["outcome"],
         failed_step=message.get("failed_step") or "", status_word=message.get("status_word") or "",
         atr=(message.get("atr") or "").upper(), chip_serial=message.get("chip_serial") or "",
@@ -183,15 +183,17 @@ def _check_signature(device: ReaderDevice, signature: str | None, body: bytes) -
 _MESSAGE_SCHEMA = ReadMessageSerializer()
 
 
-def _validated_message(body: bytes) -> dict:
+def _validated_message(body: bytes) -> tuple[str, dict]:
+    """The body as text and the validated message."""
     try:
-        data = json.loads(body)
+        text = body.decode("utf-8")  # json.loads would also take UTF-16/32 bytes
+        data = json.loads(text)
     except (UnicodeDecodeError, ValueError):
         raise IngestRejected(_("The body is not valid UTF-8 JSON."), code="invalid") from None
     if not isinstance(data, dict):
         raise IngestRejected(_("The body must be a JSON object."), code="invalid")
     try:
-        return _MESSAGE_SCHEMA.run_validation(data)
+        return text, _MESSAGE_SCHEMA.run_validation(data)
     except serializers.ValidationError as exc:
         raise IngestRejected(_("The message does not follow the schema."), code="invalid",
                              errors=exc.detail) from None

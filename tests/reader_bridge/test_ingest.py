@@ -162,6 +162,15 @@ def test_schema_errors_name_the_field(client, device, change, field, no_processi
     assert not CardRead.objects.exists()
 
 
+def test_body_in_another_encoding_than_utf8_is_refused(client, device, no_processing):
+    body = read_body().decode().encode("utf-16")
+
+    response = post_read(client, device, body)
+
+    assert (response.status_code, response.json()["code"]) == (400, "invalid")
+    assert not CardRead.objects.exists()
+
+
 def test_json_that_is_not_an_object_is_refused(client, device, no_processing):
     response = post_read(client, device, b"[1, 2]")
 
