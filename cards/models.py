@@ -415,12 +415,12 @@ class AppendOnlyError(Exception):
     pass
 
 
-class CardEvent(models.Model):
-    """One entry of a card's history. Written once by the services, never changed."""
+class HistoryEntry(models.Model):
+    """Base of the history tables: who moved what from where to where, when and how.
 
-    card = models.ForeignKey(
-        Card, on_delete=models.PROTECT, related_name="events", verbose_name=_("card")
-    )
+    Written once by a service, never changed or deleted.
+    """
+
     action = models.CharField(_("action"), max_length=40)
     from_state = models.CharField(_("from"), max_length=30, blank=True)
     to_state = models.CharField(_("to"), max_length=30)
@@ -431,25 +431,36 @@ class CardEvent(models.Model):
     actor_name = models.CharField(_("who (as recorded)"), max_length=150, blank=True)
     at = models.DateTimeField(_("when"), default=timezone.now)
     source = models.CharField(_("source"), max_length=10, choices=EventSource.choices)
-    reason = models.TextField(_("reason / note"), blank=True)
     details = models.JSONField(_("details"), default=dict, blank=True)
 
     class Meta:
+        abstract = True
         ordering = ["at", "pk"]
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise AppendOnlyError(f"{self._meta.verbose_name} entries cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(f"{self._meta.verbose_name} entries cannot be deleted")
+
+
+class CardEvent(HistoryEntry):
+    """One entry of a card's history."""
+
+    card = models.ForeignKey(
+        Card, on_delete=models.PROTECT, related_name="events", verbose_name=_("card")
+    )
+    reason = models.TextField(_("reason / note"), blank=True)
+
+    class Meta(HistoryEntry.Meta):
         verbose_name = _("card history entry")
         verbose_name_plural = _("card history")
         indexes = [models.Index(fields=["card", "at"])]
 
     def __str__(self) -> str:
         return f"{self.card} {self.action}: {self.from_state} → {self.to_state}"
-
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None:
-            raise AppendOnlyError("card history entries cannot be changed")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("card history entries cannot be deleted")
 
     def from_state_label(self) -> str:
         return CardState(self.from_state).label if self.from_state else ""

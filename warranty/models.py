@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
-from cards.models import AppendOnlyError, Card, CardKind, EventSource, Holder, Unit
+from cards.models import Card, CardKind, HistoryEntry, Holder, Unit
 
 
 class CaseKind(models.TextChoices):
@@ -223,41 +223,21 @@ class Case(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         """Only when the card itself moved on (e.g. reported lost during a fault case)."""
 
 
-class CaseEvent(models.Model):
-    """One entry of a case's history. Written once by the services, never changed."""
+class CaseEvent(HistoryEntry):
+    """One entry of a case's history."""
 
     case = models.ForeignKey(
         Case, on_delete=models.PROTECT, related_name="events", verbose_name=_("case")
     )
-    action = models.CharField(_("action"), max_length=40)
-    from_state = models.CharField(_("from"), max_length=30, blank=True)
-    to_state = models.CharField(_("to"), max_length=30)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("who"),
-    )
-    actor_name = models.CharField(_("who (as recorded)"), max_length=150, blank=True)
-    at = models.DateTimeField(_("when"), default=timezone.now)
-    source = models.CharField(_("source"), max_length=10, choices=EventSource.choices)
     note = models.TextField(_("note"), blank=True)
-    details = models.JSONField(_("details"), default=dict, blank=True)
 
-    class Meta:
-        ordering = ["at", "pk"]
+    class Meta(HistoryEntry.Meta):
         verbose_name = _("case history entry")
         verbose_name_plural = _("case history")
         indexes = [models.Index(fields=["case", "at"])]
 
     def __str__(self) -> str:
         return f"{self.case} {self.action}: {self.from_state} → {self.to_state}"
-
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None:
-            raise AppendOnlyError("case history entries cannot be changed")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("case history entries cannot be deleted")
 
     @property
     def is_state_change(self) -> bool:
