@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from .errors import ActionRefused
 
 
 @dataclass(frozen=True)
@@ -52,3 +57,15 @@ ACTIONS: dict[str, CardAction] = {
                    params=("replacement_reason", "new_number", "new_chip_serial")),
     ]
 }
+
+
+def check_action_input(*, allowed: tuple[str, ...], params: Mapping[str, Any],
+                       note_required: bool, note: str) -> None:
+    """Refuse parameters an action (of a card or a case) does not take or lacks."""
+    if set(params) - set(allowed):
+        raise ActionRefused(gettext("Unexpected parameters for this action."))
+    missing = [name for name in allowed if not params.get(name)]
+    if missing:
+        raise ActionRefused(gettext("Missing: %(fields)s.") % {"fields": ", ".join(missing)})
+    if note_required and not note.strip():
+        raise ActionRefused(gettext("Please describe what happened."))

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 
 from . import policy, rules
-from .actions import ACTIONS
+from .actions import ACTIONS, check_action_input
 from .errors import ActionForbidden, ActionNotPossible, ActionRefused, CardConflict
 from .hooks import run_transition_hooks
 from .models import Card, CardEvent, CardState, ReplacementReason
@@ -93,13 +93,8 @@ def card_act(*, card_id: int, action: str, actor: Any, source: str,
     spec = ACTIONS.get(action)
     if spec is None:
         raise ActionNotPossible(_("Unknown action."))
-    if set(params) - set(spec.params):
-        raise ActionRefused(_("Unexpected parameters for this action."))
-    missing = [p for p in spec.params if not params.get(p)]
-    if missing:
-        raise ActionRefused(_("Missing: %(fields)s.") % {"fields": ", ".join(missing)})
-    if spec.note_required and not note.strip():
-        raise ActionRefused(_("Please describe what happened."))
+    check_action_input(allowed=spec.params, params=params, note_required=spec.note_required,
+                       note=note)
     today = today or timezone.localdate()
 
     with transaction.atomic():

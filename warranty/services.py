@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 
+from cards.actions import check_action_input
 from cards.errors import ActionForbidden, ActionNotPossible, ActionRefused
 from cards.models import Card, CardEvent, ReplacementReason
 from cards.services import card_act
@@ -344,13 +345,8 @@ def case_act(*, case_id: int, action: str, actor: Any, source: str,
     spec = TRANSITIONS.get(action)
     if spec is None:
         raise ActionNotPossible(_("Unknown step."))
-    if set(params) - set(spec.params):
-        raise ActionRefused(_("Unexpected parameters for this step."))
-    missing = [p for p in spec.params if not params.get(p)]
-    if missing:
-        raise ActionRefused(_("Missing: %(fields)s.") % {"fields": ", ".join(missing)})
-    if spec.note_required and not note.strip():
-        raise ActionRefused(_("Please describe what happened."))
+    check_action_input(allowed=spec.params, params=params, note_required=spec.note_required,
+                       note=note)
     today = today or timezone.localdate()
     with transaction.atomic():
         case = _lock_case(case_id)
