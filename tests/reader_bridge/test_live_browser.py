@@ -1,0 +1,47 @@
+"""In a real browser: a read posted by a reader shows up on the open card page, live."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from django.urls import reverse
+
+from cards.chip_testing import shared_test_pki
+from reader_bridge.services import read_ingest
+
+# The browser fixtures live in tests/browser/conftest.py; importing registers them here.
+from tests.browser.conftest import chromium, login, page, screenshot  # noqa: F401
+from tests.factories import CardFactory, UnitFactory, UserFactory
+
+from .factories import ReaderDeviceFactory, read_body, signed_headers, trust
+from .test_processing import chip_fields
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_new_read_appears_on_the_card_page_within_two_seconds(page, login, screenshot):  # noqa: F811
+    unit = UnitFactory(code="WMI", name="Wydział Matematyki i Informatyki")
+    UserFactory(username="clerk", roles=["dziekanat"], units=[unit])
+    card = CardFactory(serving_unit=unit)
+    device = ReaderDeviceFactory(unit=unit, name="pc-dziekanat")
+    trust(shared_test_pki().ca_cert)
+    login("clerk")
+    page.goto(reverse("cards:detail", args=[card.pk]))
+    page.get_by_role("button", name="Odczytaj kartę").or_(
+        page.get_by_role("button", name="Read card")).click()
+    page.wait_for_selector("[data-waiting-request]")
+
+    body = read_body(fields=chip_fields(card))
+    sent = time.monotonic()
+    read, _created = read_ingest(device_id=str(device.pk), body=body,
+                                 signature=signed_headers(device, body)["HTTP_X_READER_SIGNATURE"])
+    page.wait_for_selector(f'tr[data-read-id="{read.pk}"]', timeout=2000)
+    shown_after = time.monotonic() - sent
+
+    row = page.locator(f'tr[data-read-id="{read.pk}"]')
+    assert "pc-dziekanat" in row.inner_text()
+    assert page.locator("[data-waiting-request]").is_hidden()
+    assert shown_after < 2
+    screenshot("card-page-live-read")
