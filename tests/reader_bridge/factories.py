@@ -55,6 +55,15 @@ def trust(cert) -> TrustedCertificate:
     return TrustedCertificate.objects.create(name="Test CA", **fields)
 
 
+def chip_fields(card, **changes) -> ElsFields:
+    """The chip data a genuine card of this system would carry."""
+    holder = card.holder
+    values = {"chip_serial": card.chip_serial, "surnames": (holder.last_name,),
+              "given_names": (holder.first_name,), "album_number": holder.album_number,
+              "pesel": holder.pesel, "valid_until": card.valid_until}
+    return ElsFields(**{**values, **changes})
+
+
 def read_body(*, outcome: str = "ok", els: bytes | None = None, fields: ElsFields | None = None,
               sent_at: dt.datetime | None = None, message_id: str | None = None,
               sequence: int = 1, **extra) -> bytes:

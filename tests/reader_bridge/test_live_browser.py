@@ -15,8 +15,7 @@ from reader_bridge.services import read_ingest
 from tests.browser.conftest import chromium, login, page, screenshot  # noqa: F401
 from tests.factories import CardFactory, UnitFactory, UserFactory
 
-from .factories import ReaderDeviceFactory, read_body, signed_headers, trust
-from .test_processing import chip_fields
+from .factories import ReaderDeviceFactory, chip_fields, read_body, signed_headers, trust
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

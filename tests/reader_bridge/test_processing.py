@@ -14,7 +14,14 @@ from reader_bridge.processing import pending_reads_process, read_process
 from reader_bridge.services import pending_reads_resend, read_ingest
 from tests.factories import CardFactory
 
-from .factories import ReaderDeviceFactory, ReadRequestFactory, read_body, signed_headers, trust
+from .factories import (
+    ReaderDeviceFactory,
+    ReadRequestFactory,
+    chip_fields,
+    read_body,
+    signed_headers,
+    trust,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -24,14 +31,6 @@ pytestmark = pytest.mark.django_db
 def trusted_ca(db):
     return trust(shared_test_pki().ca_cert)
 
-
-
-def chip_fields(card, **changes) -> ElsFields:
-    holder = card.holder
-    values = {"chip_serial": card.chip_serial, "surnames": (holder.last_name,),
-              "given_names": (holder.first_name,), "album_number": holder.album_number,
-              "pesel": holder.pesel, "valid_until": card.valid_until}
-    return ElsFields(**{**values, **changes})
 
 
 def ingest(device, body: bytes, *, received_at=None) -> CardRead:
