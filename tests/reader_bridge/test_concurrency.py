@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -18,26 +19,21 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def _deliver_at_once(device, bodies):
+    """Post every body from its own thread and connection, released together."""
     barrier = threading.Barrier(len(bodies))
-    outcomes = [None] * len(bodies)
 
-    def run(index, body):
+    def deliver(body):
+        signature = signed_headers(device, body)["HTTP_X_READER_SIGNATURE"]
+        barrier.wait(timeout=10)
         try:
-            barrier.wait(timeout=10)
-            signature = signed_headers(device, body)["HTTP_X_READER_SIGNATURE"]
-            outcomes[index] = read_ingest(device_id=str(device.pk), signature=signature,
-                                          body=body)[1]
+            return read_ingest(device_id=str(device.pk), signature=signature, body=body)[1]
         except IngestRejected as exc:
-            outcomes[index] = exc.code
+            return exc.code
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=run, args=(i, b)) for i, b in enumerate(bodies)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
+    with ThreadPoolExecutor(max_workers=len(bodies)) as pool:
+        return list(pool.map(deliver, bodies))
 
 
 @pytest.mark.parametrize("rounds", range(3))
