@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import connection
 from django.db.models import Count, DecimalField, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -325,32 +324,21 @@ FLAG_MIN_CLAIMS = 5  # …with at least this many claims, so one or two unlucky 
 CHART_BATCHES = 20
 
 
-def _claims_per_batch(filters: ReportFilters) -> list[tuple]:
-    """(supplier, batch, cards, fault claims, warranty approved) in one pass over the cards:
-    the claims are first counted per card, then joined to the cards in scope, so the big
-    card table is read once instead of once per count."""
-    cards = Card.objects.filter(filters.cards()).values("id", "blank_supplier", "blank_batch")
-    claims = (Case.objects.filter(filters.within("created_at"), kind=CaseKind.FAULT)
-              .values("card_id").order_by()
-              .annotate(claims=Count("id"),
-                        approved=Count("id", filter=Q(assessment__outcome="warranty"))))
-    cards_sql, cards_params = cards.order_by().query.sql_with_params()
-    claims_sql, claims_params = claims.query.sql_with_params()
-    # Our own compiled SQL only; the values travel as params.
-    counts = "COUNT(*), COALESCE(SUM(k.claims), 0), COALESCE(SUM(k.approved), 0)"
-    joined = f"({cards_sql}) AS c LEFT JOIN ({claims_sql}) AS k ON k.card_id = c.id"
-    sql = (f"SELECT c.blank_supplier, c.blank_batch, {counts} FROM {joined} "  # noqa: S608
-           "GROUP BY c.blank_supplier, c.blank_batch")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, (*cards_params, *claims_params))
-        # SUM of integers is NUMERIC on PostgreSQL: back to int
-        return [(supplier, batch, int(cards), int(claims), int(approved))
-                for supplier, batch, cards, claims, approved in cursor.fetchall()]
-
-
 def batch_claims_table(filters: ReportFilters) -> ReportTable:
-    per_batch = {(supplier, batch_code): [cards, claims, approved]
-                 for supplier, batch_code, cards, claims, approved in _claims_per_batch(filters)}
+    batch = ("blank_supplier", "blank_batch")
+    cards = (Card.objects.filter(filters.cards()).values(*batch).annotate(n=Count("id"))
+             .order_by())
+    claims = (Case.objects.filter(filters.cases(), filters.within("created_at"),
+                                  kind=CaseKind.FAULT)
+              .values("card__blank_supplier", "card__blank_batch")
+              .annotate(n=Count("id"),
+                        approved=Count("id", filter=Q(assessment__outcome="warranty")))
+              .order_by())
+    per_batch = {(r["blank_supplier"], r["blank_batch"]): [r["n"], 0, 0] for r in cards}
+    for r in claims:
+        entry = per_batch.setdefault((r["card__blank_supplier"], r["card__blank_batch"]),
+                                     [0, 0, 0])
+        entry[1], entry[2] = r["n"], r["approved"]
     total_cards = sum(entry[0] for entry in per_batch.values())
     total_claims = sum(entry[1] for entry in per_batch.values())
     overall = total_claims / total_cards if total_cards else 0
