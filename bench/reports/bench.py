@@ -125,7 +125,7 @@ def _time_page(client: Client, url: str, query: dict, runs: int) -> tuple[float,
     return statistics.median(timings), response.status_code
 
 
-def measure(runs: int) -> None:
+def measure(runs: int, only: list[str] | None = None) -> None:
     _require_postgres()
     today = timezone.localdate()
     ranges = {
@@ -140,7 +140,7 @@ def measure(runs: int) -> None:
         clients[label].force_login(user)
     print(f"\n| report | {' | '.join(f'{who}, {span}' for who in clients for span in ranges)} |")
     print("|---" * (1 + len(clients) * len(ranges)) + "|")
-    for slug in REPORTS:
+    for slug in only or REPORTS:
         cells = []
         for client in clients.values():
             for query in ranges.values():
@@ -192,11 +192,12 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0,
                         help="fraction of the full data set (1 = 1,000,000 cards)")
     parser.add_argument("--runs", type=int, default=3, help="timed requests per page")
+    parser.add_argument("--reports", default="", help="comma-separated report slugs to time")
     options = parser.parse_args()
     if options.command in ("seed", "all"):
         seed(options.scale)
     if options.command in ("measure", "all"):
-        measure(options.runs)
+        measure(options.runs, [slug for slug in options.reports.split(",") if slug])
     if options.command in ("export", "all"):
         export()
     if options.command == "export-one":
