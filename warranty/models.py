@@ -15,6 +15,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
@@ -281,6 +282,12 @@ class FeeEvent(models.TextChoices):
     DUPLICATE = "duplicate", _("duplicate")
 
 
+def format_money(amount, currency: str) -> str:
+    """An amount as people read it in the active language: "33,00 zł", "33.00 zł"."""
+    number = number_format(amount, decimal_pos=2, use_l10n=True)
+    return f"{number} zł" if currency == "PLN" else f"{number} {currency}"
+
+
 class FeeSchedule(models.Model):
     """The fee table: an amount per card kind and event, valid from a date on."""
 
@@ -348,6 +355,10 @@ class Payment(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.case}: {self.amount} {self.currency} ({self.get_status_display()})"
+
+    @property
+    def display_amount(self) -> str:
+        return format_money(self.amount, self.currency)
 
     @property
     def is_settled(self) -> bool:

@@ -70,10 +70,8 @@ def payment_refusal(case: Case) -> str | None:
     if payment is None or payment.is_settled:
         return None
     return _(
-        "The duplicate fee of %(amount)s %(currency)s is %(status)s: it must be paid or "
-        "waived first."
-    ) % {"amount": payment.amount, "currency": payment.currency,
-         "status": payment.get_status_display()}
+        "The duplicate fee of %(amount)s is %(status)s: it must be paid or waived first."
+    ) % {"amount": payment.display_amount, "status": payment.get_status_display()}
 
 
 def found_refusal(case: Case) -> str | None:

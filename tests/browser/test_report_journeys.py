@@ -73,9 +73,6 @@ def test_dashboard_fits_a_phone(page, login, screenshot, scene):
     assert horizontal_overflow(page) <= 0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "an e-mail address in the case timeline is one unbreakable word and pushes the page "
-    "3 px past a 390 px screen; fix: `.timeline li { overflow-wrap: anywhere; }` in app.css"))
 def test_case_page_fits_a_phone(page, login, screenshot, scene):
     case = open_case(scene.card, CaseKind.DAMAGE, scene.clerk, note="Karta pęknięta")
     page.set_viewport_size(PHONE)
