@@ -41,23 +41,21 @@ class ReportFilters:
     def within_dates(self, field: str) -> Q:
         return Q(**{f"{field}__gte": self.date_from, f"{field}__lte": self.date_to})
 
-    def cards(self, prefix: str = "") -> Q:
-        """Unit and kind conditions on a card reached through `prefix` (e.g. "card__")."""
+    def _scope(self, unit_field: str, kind_field: str) -> Q:
         condition = Q()
         if self.unit_ids is not None:
-            condition &= Q(**{f"{prefix}serving_unit_id__in": sorted(self.unit_ids)})
+            condition &= Q(**{f"{unit_field}__in": sorted(self.unit_ids)})
         if self.kind:
-            condition &= Q(**{f"{prefix}kind": self.kind})
+            condition &= Q(**{kind_field: self.kind})
         return condition
+
+    def cards(self, prefix: str = "") -> Q:
+        """Unit and kind conditions on a card reached through `prefix` (e.g. "card__")."""
+        return self._scope(f"{prefix}serving_unit_id", f"{prefix}kind")
 
     def cases(self, prefix: str = "") -> Q:
         """Unit (the case's own copy) and card kind conditions on a case."""
-        condition = Q()
-        if self.unit_ids is not None:
-            condition &= Q(**{f"{prefix}unit_id__in": sorted(self.unit_ids)})
-        if self.kind:
-            condition &= Q(**{f"{prefix}card__kind": self.kind})
-        return condition
+        return self._scope(f"{prefix}unit_id", f"{prefix}card__kind")
 
     def as_query(self) -> dict[str, str]:
         """The filters as they travel in a URL or an export job."""
