@@ -63,12 +63,8 @@ register(Report(
 # --- card history per month (extensions, replacements, invalidations), from the rollup ---
 
 def _history(filters: ReportFilters, *actions: str):
-    days = CardEventDay.objects.filter(filters.within_dates("day"), action__in=actions)
-    if filters.unit_ids is not None:
-        days = days.filter(unit_id__in=sorted(filters.unit_ids))
-    if filters.kind:
-        days = days.filter(kind=filters.kind)
-    return days
+    return CardEventDay.objects.filter(filters.within_dates("day"),
+                                       filters.scope("unit_id", "kind"), action__in=actions)
 
 
 def extensions_table(filters: ReportFilters) -> ReportTable:

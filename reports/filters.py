@@ -41,7 +41,8 @@ class ReportFilters:
     def within_dates(self, field: str) -> Q:
         return Q(**{f"{field}__gte": self.date_from, f"{field}__lte": self.date_to})
 
-    def _scope(self, unit_field: str, kind_field: str) -> Q:
+    def scope(self, unit_field: str, kind_field: str) -> Q:
+        """Rows of the units and card kind asked for, through the named fields."""
         condition = Q()
         if self.unit_ids is not None:
             condition &= Q(**{f"{unit_field}__in": sorted(self.unit_ids)})
@@ -51,11 +52,11 @@ class ReportFilters:
 
     def cards(self, prefix: str = "") -> Q:
         """Unit and kind conditions on a card reached through `prefix` (e.g. "card__")."""
-        return self._scope(f"{prefix}serving_unit_id", f"{prefix}kind")
+        return self.scope(f"{prefix}serving_unit_id", f"{prefix}kind")
 
     def cases(self, prefix: str = "") -> Q:
         """Unit (the case's own copy) and card kind conditions on a case."""
-        return self._scope(f"{prefix}unit_id", f"{prefix}card__kind")
+        return self.scope(f"{prefix}unit_id", f"{prefix}card__kind")
 
     def as_query(self) -> dict[str, str]:
         """The filters as they travel in a URL or an export job."""

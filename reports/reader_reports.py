@@ -15,11 +15,8 @@ from .tables import Column, ReportTable, percent
 
 
 def reads_per_device_table(filters: ReportFilters) -> ReportTable:
-    reads = CardRead.objects.filter(filters.within("received_at"))
-    if filters.unit_ids is not None:
-        reads = reads.filter(device__unit_id__in=sorted(filters.unit_ids))
-    if filters.kind:
-        reads = reads.filter(card__kind=filters.kind)
+    reads = CardRead.objects.filter(filters.within("received_at"),
+                                    filters.scope("device__unit_id", "card__kind"))
     # Grouping on the id alone lets PostgreSQL hash the few groups; names come after.
     counts = (reads.values("device_id").order_by()
               .annotate(reads=Count("id"), failed=Count("id", filter=~Q(outcome=ReadOutcome.OK))))
