@@ -9,8 +9,16 @@ from .models import ReaderDevice
 class ReadRequestForm(forms.Form):
     device = forms.ModelChoiceField(queryset=ReaderDevice.objects.none(), label=_("Reader"),
                                     empty_label=None)
+    case = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, devices=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if devices is not None:
             self.fields["device"].queryset = devices
+
+    @classmethod
+    def for_display(cls, devices: list[ReaderDevice], case_id: int | None) -> ReadRequestForm:
+        """The form with the user's readers already fetched, so rendering costs no query."""
+        form = cls(initial={"case": case_id})
+        form.fields["device"].choices = [(device.pk, device.name) for device in devices]
+        return form

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .diagnosis import REMEDIES
 from .models import CardRead, Diagnosis, ProcessingState, ReadRequest
@@ -48,6 +49,14 @@ def pending_request_for(*, user: Any, card_id: int) -> ReadRequest | None:
             .filter(card_id=card_id, requested_by_id=user.pk, fulfilled_at__isnull=True,
                     expires_at__gt=timezone.now())
             .order_by("-requested_at").first())
+
+
+def pending_row(request: ReadRequest) -> dict:
+    """The live list's "waiting for a read" notice."""
+    return {"id": request.pk, "text": _(
+        "Waiting for a read from %(reader)s (until %(until)s): insert the card in the reader."
+    ) % {"reader": request.device.name,
+         "until": timezone.localtime(request.expires_at).strftime("%H:%M")}}
 
 
 def read_row(read: CardRead) -> dict:

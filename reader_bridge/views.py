@@ -12,9 +12,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cards.selectors import card_get_for_user, card_list_for_user
+from warranty.selectors import case_get_for_user
 
 from .forms import ReadRequestForm
-from .selectors import read_row, reads_for_card
+from .selectors import pending_request_for, pending_row, read_row, reads_for_card
 from .services import devices_for_user, read_request_create
 
 
@@ -35,7 +36,9 @@ def read_list(request):
     since = parse_datetime(request.GET.get("since", "")) if request.GET.get("since") else None
     now = timezone.now()
     rows = [read_row(read) for read in reads_for_card(card_id, since=since)]
-    return JsonResponse({"now": now.isoformat(), "reads": rows})
+    pending = pending_request_for(user=request.user, card_id=card_id)
+    return JsonResponse({"now": now.isoformat(), "reads": rows,
+                         "pending": pending_row(pending) if pending else None})
 
 
 @require_POST
@@ -43,11 +46,18 @@ def read_list(request):
 def read_request(request, card_pk: int):
     card = card_get_for_user(request.user, card_pk)
     form = ReadRequestForm(request.POST, devices=devices_for_user(request.user))
+    case = None
+    if form.is_valid() and form.cleaned_data["case"]:
+        case = case_get_for_user(request.user, form.cleaned_data["case"])
+        if case.card_id != card.pk:
+            raise Http404
     if form.is_valid():
         created = read_request_create(user=request.user, device_id=form.cleaned_data["device"].pk,
-                                      card=card)
+                                      card=card, case_id=case.pk if case else None)
         messages.info(request, _("Waiting for the next read from %(reader)s.")
                       % {"reader": created.device.name})
     else:
         messages.error(request, _("Choose one of your unit's readers."))
+    if case:
+        return redirect("warranty:detail", pk=case.pk)
     return redirect("cards:detail", pk=card.pk)

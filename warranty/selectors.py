@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -21,7 +21,7 @@ from cards.models import CardEvent
 from cards.roles import Role, is_staff_member, roles_of
 
 from . import policy, rules
-from .models import OPEN_STATES, Case, CaseEvent, CaseState, Comment
+from .models import OPEN_STATES, Case, CaseEvent, CaseKind, CaseState, Comment
 from .notifications import HOLDER_STATUS_TEXT
 from .services import available_steps
 from .transitions import TRANSITIONS
@@ -134,15 +134,20 @@ def case_get_for_user(user: Any, pk: int) -> Case:
     cases = case_list_for_user(user).select_related(
         "payment", "assessment", "new_card", "converted_to", "converted_from",
         "card_received_by", "opened_by",
-    ).prefetch_related(
-        Prefetch("events", queryset=CaseEvent.objects.select_related("actor")),
-        Prefetch("comments", queryset=Comment.objects.select_related("author")),
-        "attachments", "attempts", "notifications",
     )
     try:
-        return cases.get(pk=pk)
+        case = cases.get(pk=pk)
     except Case.DoesNotExist as exc:
         raise Http404 from exc
+    related = [
+        Prefetch("events", queryset=CaseEvent.objects.select_related("actor")),
+        Prefetch("comments", queryset=Comment.objects.select_related("author")),
+        "attachments", "notifications",
+    ]
+    if case.kind == CaseKind.EXTENSION_FAILURE:
+        related.append("attempts")  # only these cases record attempts
+    prefetch_related_objects([case], *related)
+    return case
 
 
 # --- timeline ------------------------------------------------------------------------

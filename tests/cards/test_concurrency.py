@@ -11,7 +11,8 @@ from cards.models import CardEvent, CardState
 from cards.services import card_act
 from tests.factories import CardFactory, UnitFactory, UserFactory
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True),
+              pytest.mark.usefixtures("cards_alone")]
 
 
 def _race(card_id, attempts):

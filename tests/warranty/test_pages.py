@@ -315,7 +315,7 @@ def test_case_page_query_count_does_not_grow(client, ssos, deans_office, unit,
     case = act(open_case(CardFactory(serving_unit=unit), "fault", deans_office),
                "receive_card", ssos)
     client.force_login(ssos)
-    with django_assert_max_num_queries(16) as few:
+    with django_assert_max_num_queries(10) as few:
         client.get(_detail(case))
     for n in range(10):
         case_comment_add(case_id=case.pk, actor=ssos, body=f"uwaga {n}")
@@ -422,3 +422,17 @@ def test_my_cases_needs_a_holder(client, outsider):
 def test_login_page_links_to_status_lookup(client):
     html = client.get(reverse("login")).content.decode()
     assert reverse("warranty:status-lookup") in html
+
+
+def test_case_page_with_a_reader_stays_within_ten_queries(client, ssos, deans_office, unit,
+                                                          django_assert_max_num_queries):
+    from tests.reader_bridge.factories import ReaderDeviceFactory
+
+    ReaderDeviceFactory(unit=unit, name="Czytnik pokój 12")
+    case = open_case(CardFactory(serving_unit=unit), "fault", deans_office)
+    client.force_login(deans_office)
+    client.get(_detail(case))  # the session is cached after the first request
+    with django_assert_max_num_queries(10):
+        response = client.get(_detail(case))
+    html = response.content.decode()
+    assert "Czytnik pokój 12" in html and f'name="case" value="{case.pk}"' in html

@@ -40,8 +40,24 @@
     const url = section.dataset.readsUrl;
     const body = section.querySelector("[data-reads-body]");
     const empty = section.querySelector("[data-reads-empty]");
-    const waiting = section.querySelector("[data-waiting-request]");
-    let since = section.dataset.since || new Date().toISOString();
+    let waiting = section.querySelector("[data-waiting-request]");
+
+    function showPending(pending) {
+      if (!pending) return;
+      if (!waiting) {
+        waiting = document.createElement("p");
+        waiting.className = "alert info";
+        waiting.setAttribute("role", "status");
+        section.querySelector(".table-wrap").before(waiting);
+      }
+      if (waiting.dataset.waitingRequest !== String(pending.id)) {
+        waiting.dataset.waitingRequest = String(pending.id);
+        waiting.textContent = pending.text;
+        waiting.hidden = false;
+      }
+    }
+    // Without data-since the page rendered no rows: the first poll brings them at once.
+    let since = section.dataset.since || "";
 
     function show(reads) {
       // The server sends newest first; insert oldest first so the newest ends on top.
@@ -62,18 +78,19 @@
     }
 
     function poll() {
-      fetch(url + "&since=" + encodeURIComponent(since), {
+      fetch(since ? url + "&since=" + encodeURIComponent(since) : url, {
         credentials: "same-origin", headers: {"Accept": "application/json"},
       }).then(function (response) {
         if (!response.ok) throw new Error(String(response.status));
         return response.json();
       }).then(function (data) {
         since = data.now;
+        showPending(data.pending);
         show(data.reads);
       }).catch(function () { /* network hiccup: try again on the next tick */ })
         .finally(function () { window.setTimeout(poll, POLL_MS); });
     }
-    window.setTimeout(poll, POLL_MS);
+    window.setTimeout(poll, section.dataset.since ? POLL_MS : 0);
   }
 
   document.addEventListener("DOMContentLoaded", function () {
