@@ -26,3 +26,17 @@ def register_transition_hook(hook: TransitionHook) -> TransitionHook:
 def run_transition_hooks(**kwargs: Any) -> None:
     for hook in list(_hooks):
         hook(**kwargs)
+
+
+_actions_on_other_pages: set[str] = set()
+
+
+def offer_actions_elsewhere(*actions: str) -> None:
+    """Another app offers these card actions on its own pages (e.g. the cases app opens a
+    case for "report not working"), so the card page shows its way in instead of a
+    second form. The API and the admin still take them; the hooks keep both in step."""
+    _actions_on_other_pages.update(actions)
+
+
+def actions_offered_elsewhere() -> frozenset[str]:
+    return frozenset(_actions_on_other_pages)

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from .actions import ACTIONS
 from .errors import ActionForbidden, CardActionError
 from .forms import CardSearchForm, action_form
+from .hooks import actions_offered_elsewhere
 from .models import EventSource
 from .roles import is_staff_member
 from .selectors import card_get_for_user, card_list_for_user, card_search
@@ -48,8 +49,11 @@ def my_cards(request):
 def _detail_context(request, card, forms=None):
     forms = forms or {}
     options = []
+    elsewhere = actions_offered_elsewhere()
     for option in available_actions(card, request.user):
         name = option["action"].name
+        if name in elsewhere:
+            continue
         options.append({**option, "form": forms.get(name) or action_form(name, card)})
     return {"card": card, "actions": options, "events": card.events.all()}
 
@@ -64,7 +68,7 @@ def card_detail(request, pk: int):
 @login_required
 def card_action(request, pk: int, action: str):
     card = card_get_for_user(request.user, pk)
-    if action not in ACTIONS:
+    if action not in ACTIONS or action in actions_offered_elsewhere():
         raise Http404
     form = action_form(action, card, data=request.POST)
     if form.is_valid():

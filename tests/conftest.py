@@ -113,6 +113,7 @@ def cards_alone(monkeypatch):
     from cards import hooks
 
     monkeypatch.setattr(hooks, "_hooks", [])
+    monkeypatch.setattr(hooks, "_actions_on_other_pages", set())
 
 
 @pytest.fixture

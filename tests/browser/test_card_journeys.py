@@ -1,34 +1,70 @@
-"""A dean's office clerk finds a card and reports it as not working, in a real browser."""
+"""A dean's office clerk finds a card, extends it and confirms the hologram, in a real
+browser; a refused extension says why in Polish."""
 
 import pytest
 
 from cards.models import CardState
-from tests.factories import CardFactory, HolderFactory, UnitFactory, UserFactory
+from tests.factories import (
+    CardFactory,
+    EnrolmentFactory,
+    HolderFactory,
+    SemesterFactory,
+    SigningCertificateFactory,
+    UnitFactory,
+    UserFactory,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_clerk_reports_a_card_not_working(page, login, screenshot):
+@pytest.fixture
+def clerk_and_card():
     unit = UnitFactory(code="WMI", name="Wydział Matematyki i Informatyki")
     UserFactory(username="dziekanat", first_name="Anna", last_name="Nowak",
                 roles=["dziekanat"], units=[unit])
-    card = CardFactory(serving_unit=unit, holder=HolderFactory(first_name="Jan",
-                                                               last_name="Kowalski",
-                                                               album_number="123456"))
+    holder = HolderFactory(first_name="Jan", last_name="Kowalski", album_number="123456")
+    EnrolmentFactory(holder=holder, unit=unit)
+    SemesterFactory()
+    return CardFactory(serving_unit=unit, holder=holder)
+
+
+def open_action(page, label):
+    action = page.locator("details.action", has_text=label)
+    action.locator("summary").click()
+    return action
+
+
+def test_clerk_extends_a_card_and_confirms_the_hologram(page, login, screenshot,
+                                                        clerk_and_card):
+    card = clerk_and_card
+    semester = SemesterFactory()
+    SigningCertificateFactory(unit=card.serving_unit)
     login("dziekanat")
-    page.get_by_role("searchbox").fill("123456")
-    page.get_by_role("button", name="Szukaj").click()
+    page.get_by_role("searchbox").first.fill("123456")
+    page.get_by_role("button", name="Szukaj").first.click()
     screenshot("cards-search")
-    page.get_by_role("link", name=f"ELS {card.number}").click()
+    page.get_by_role("link", name=card.number).first.click()
     assert card.holder.pesel not in page.content()
     screenshot("card-detail")
 
-    action = page.locator("details.action", has_text="Zgłoś niedziałającą")
-    action.locator("summary").click()
-    action.get_by_label("Notatka").fill("Nie wczytuje się w USOS")
-    action.get_by_role("button", name="Zgłoś niedziałającą").click()
+    open_action(page, "Przedłuż ważność").get_by_role("button").click()
+    assert page.locator(".badge.big").inner_text() == str(CardState.AWAITING_HOLOGRAM.label)
+    open_action(page, "Potwierdź hologram").get_by_role("button").click()
 
-    assert page.locator(".badge.big").inner_text() == str(CardState.REPORTED_FAULTY.label)
+    assert page.locator(".badge.big").inner_text() == str(CardState.ACTIVE.label)
     card.refresh_from_db()
-    assert card.state == CardState.REPORTED_FAULTY
-    screenshot("card-reported-faulty")
+    assert (card.state, card.valid_until, card.hologram_count) == (
+        CardState.ACTIVE, semester.card_valid_until, 1)
+    screenshot("card-extended")
+
+
+def test_extension_without_certificate_is_refused_with_the_usos_message(page, login,
+                                                                        clerk_and_card):
+    card = clerk_and_card
+    login("dziekanat")
+    page.goto(f"/cards/{card.pk}/")
+    action = open_action(page, "Przedłuż ważność")
+    assert "Nie znaleziono certyfikatu do podpisu" in action.inner_text()
+    assert action.get_by_role("button").count() == 0
+    card.refresh_from_db()
+    assert card.state == CardState.ACTIVE

@@ -6,7 +6,9 @@ from django.urls import reverse
 from cards.models import CardEvent, CardState, EnrolmentStatus
 from tests.factories import CardFactory, EnrolmentFactory, HolderFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+# The cards app's own pages; with the cases app, several actions move to its pages
+# (tests/warranty/test_pages.py and test_card_page_hands_case_actions_to_the_cases_app).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("cards_alone")]
 
 
 def test_search_finds_by_album_name_number_and_serial(client, deans_office, unit):

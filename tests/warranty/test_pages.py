@@ -436,3 +436,16 @@ def test_case_page_with_a_reader_stays_within_ten_queries(client, ssos, deans_of
         response = client.get(_detail(case))
     html = response.content.decode()
     assert "Czytnik pokój 12" in html and f'name="case" value="{case.pk}"' in html
+
+
+def test_card_page_hands_case_actions_to_the_cases_app(client, deans_office, card):
+    client.force_login(deans_office)
+    response = client.get(reverse("cards:detail", args=[card.pk]))
+    names = [option["action"].name for option in response.context["actions"]]
+    assert "report_faulty" not in names and "decide_invalidation" not in names
+    assert reverse("warranty:open", args=[card.pk, "fault"]) in response.content.decode()
+    refused = client.post(reverse("cards:act", args=[card.pk, "report_faulty"]),
+                          {"report_faulty-expected_state": "active", "report_faulty-note": "x"})
+    assert refused.status_code == 404
+    card.refresh_from_db()
+    assert card.state == "active"
