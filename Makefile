@@ -7,7 +7,7 @@ EXTRAS ?= dev
 comma := ,
 STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 
-.PHONY: install run test lint messages worker check-deploy docs
+.PHONY: install run test lint messages worker check-deploy docs demo-read
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -50,3 +50,9 @@ check-deploy: install
 
 docs: install
 	$(PY) manage.py shell -c "from cards.diagram import write_into_docs; write_into_docs()"
+
+# With `make run` serving in another terminal: one simulated read from the demo reader
+# (FILE: a card number from var/demo-els/, or expired / forged / unknown-card).
+FILE ?= ELS-2025-000079
+demo-read: install
+	$(VENV)/bin/legitymacje-reader --state-dir var/demo-reader simulate --els-file var/demo-els/$(FILE).der
