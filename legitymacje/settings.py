@@ -205,6 +205,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CardStateEnum": "cards.models.CardState",
         "InvalidationGroundEnum": "cards.models.InvalidationGround",
+        "CardKindEnum": "cards.models.CardKind",
+        "CaseKindEnum": "warranty.models.CaseKind",
+        "CaseStateEnum": "warranty.models.CaseState",
     },
 }
 
