@@ -21,6 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from legitymacje.admin import ReadOnlyAdmin
+
 from .actions import ACTIONS, CardAction
 from .errors import CardActionError
 from .models import (
@@ -277,19 +279,10 @@ class CardAdmin(admin.ModelAdmin):
 
 
 @admin.register(CardEvent)
-class CardEventAdmin(admin.ModelAdmin):
+class CardEventAdmin(ReadOnlyAdmin):
     """The history is append-only: written by the services, only read here."""
 
     list_display = ["at", "card", "action", "from_state", "to_state", "actor_name", "source"]
     list_filter = ["source", "action"]
     list_select_related = ["card"]
     search_fields = ["=card__number", "actor_name"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

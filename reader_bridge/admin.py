@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from cards import chip
+from legitymacje.admin import ReadOnlyAdmin
 
 from .models import CardRead, EnrolmentCode, ReaderDevice, ReadRequest, TrustedCertificate
 from .services import device_revoke, enrolment_code_create, trusted_certificate_fields
@@ -105,7 +106,7 @@ class TrustedCertificateAdmin(admin.ModelAdmin):
 
 
 @admin.register(CardRead)
-class CardReadAdmin(admin.ModelAdmin):
+class CardReadAdmin(ReadOnlyAdmin):
     list_display = ["pk", "device", "read_at", "received_at", "outcome", "diagnosis", "card",
                     "state"]
     list_filter = ["diagnosis", "outcome", "state"]
@@ -113,15 +114,6 @@ class CardReadAdmin(admin.ModelAdmin):
     search_fields = ["message_id", "card__number", "card__chip_serial"]
     date_hierarchy = "received_at"
     exclude = ["els_file", "cert_file"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(ReadRequest)

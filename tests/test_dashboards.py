@@ -11,7 +11,7 @@ from cards.models import CardState
 from tests.factories import CardFactory, HolderFactory, UserFactory
 from tests.warranty.helpers import act, open_case
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture

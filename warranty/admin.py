@@ -8,6 +8,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from legitymacje.admin import ReadOnlyAdmin
+
 from .models import Case, CaseEvent, FeeSchedule, Notification, Payment
 
 
@@ -15,17 +17,6 @@ from .models import Case, CaseEvent, FeeSchedule, Notification, Payment
 class FeeScheduleAdmin(admin.ModelAdmin):
     list_display = ["card_kind", "event", "amount", "currency", "valid_from", "note"]
     list_filter = ["card_kind", "event"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 class CaseEventInline(admin.TabularInline):

@@ -14,9 +14,6 @@ from reader_bridge.agent.cli import enrol
 from reader_bridge.agent.state import State
 from reader_bridge.models import CardRead, ReaderDevice
 from reader_bridge.services import enrolment_code_create
-
-# The browser fixtures (chromium, page, login, screenshot) live beside the browser tests.
-from tests.browser.conftest import *  # noqa: F403
 from tests.factories import CardFactory, UnitFactory, UserFactory
 from tests.reader_bridge.factories import chip_fields, trust
 from warranty.services import case_open

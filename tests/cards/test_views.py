@@ -1,6 +1,7 @@
 """Staff pages for cards: search, card page with its actions, and the holder's page."""
 
 import pytest
+
 from django.urls import reverse
 
 from cards.models import CardEvent, CardState, EnrolmentStatus

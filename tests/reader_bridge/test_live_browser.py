@@ -10,9 +10,6 @@ from django.urls import reverse
 
 from cards.chip_testing import shared_test_pki
 from reader_bridge.services import read_ingest
-
-# The browser fixtures live in tests/browser/conftest.py; importing registers them here.
-from tests.browser.conftest import chromium, login, page, screenshot  # noqa: F401
 from tests.factories import CardFactory, UnitFactory, UserFactory
 
 from .factories import ReaderDeviceFactory, chip_fields, read_body, signed_headers, trust
@@ -20,7 +17,7 @@ from .factories import ReaderDeviceFactory, chip_fields, read_body, signed_heade
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_new_read_appears_on_the_card_page_within_two_seconds(page, login, screenshot):  # noqa: F811
+def test_a_new_read_appears_on_the_card_page_within_two_seconds(page, login, screenshot):
     unit = UnitFactory(code="WMI", name="Wydział Matematyki i Informatyki")
     UserFactory(username="clerk", roles=["dziekanat"], units=[unit])
     card = CardFactory(serving_unit=unit)
@@ -28,8 +25,7 @@ def test_a_new_read_appears_on_the_card_page_within_two_seconds(page, login, scr
     trust(shared_test_pki().ca_cert)
     login("clerk")
     page.goto(reverse("cards:detail", args=[card.pk]))
-    page.get_by_role("button", name="Odczytaj kartę").or_(
-        page.get_by_role("button", name="Read card")).click()
+    page.get_by_role("button", name="Odczytaj legitymację").click()
     page.wait_for_selector("[data-waiting-request]")
 
     body = read_body(fields=chip_fields(card))

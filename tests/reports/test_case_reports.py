@@ -26,7 +26,16 @@ from warranty.models import Assessment, CaseKind, CaseState, ExtensionError, Pay
 pytestmark = pytest.mark.django_db
 
 H1_2026 = ReportFilters(date_from=dt.date(2026, 1, 1), date_to=dt.date(2026, 6, 30))
-K = {kind: str(kind.label) for kind in CaseKind}
+
+
+class _KindLabels:
+    """Kind labels in the language active when the test runs (not at import)."""
+
+    def __getitem__(self, kind: CaseKind) -> str:
+        return str(kind.label)
+
+
+K = _KindLabels()
 
 
 def _case(opened, closed=None, state=None, **fields):

@@ -19,7 +19,7 @@ from tests.warranty.helpers import CLEAN, DIRTY, act, open_case
 from warranty.models import Assessment, Attachment, Case, CaseEvent, CaseState, Comment
 from warranty.services import case_comment_add
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def _detail(case: Case) -> str:
