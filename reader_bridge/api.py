@@ -12,23 +12,19 @@ from rest_framework.views import APIView
 from legitymacje.api_errors import ErrorSerializer
 
 from .errors import ReaderBridgeError
+from .ingest_endpoint import bounded_body, ingest_answer
 from .serializers import (
     EnrolledSerializer,
     EnrolSerializer,
     ReadAcceptedSerializer,
     ReadMessageSerializer,
 )
-from .services import MAX_BODY_BYTES, device_enrol, read_ingest
+from .services import device_enrol
 
 
 def _error(exc: ReaderBridgeError) -> Response:
     detail = exc.errors if exc.errors is not None else exc.message
     return Response({"code": exc.code, "detail": detail}, status=exc.status_code)
-
-
-def _too_large() -> Response:
-    return Response({"code": "too_large", "detail": "The message is larger than 64 KiB."},
-                    status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
 
 
 class ReadIngestApi(APIView):
@@ -53,27 +49,13 @@ class ReadIngestApi(APIView):
         },
     )
     def post(self, request):
-        body = _bounded_body(request)
-        if body is None:
-            return _too_large()
-        try:
-            read, created = read_ingest(device_id=request.headers.get("X-Reader-Device"),
-                                        signature=request.headers.get("X-Reader-Signature"),
-                                        body=body)
-        except ReaderBridgeError as exc:
-            return _error(exc)
-        return Response({"read_id": read.pk, "status": "accepted" if created
-                         else "already_received"},
-                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
-
-
-def _bounded_body(request) -> bytes | None:
-    """The raw body, or None when it is over the limit (read at most limit + 1 bytes)."""
-    declared = request.META.get("CONTENT_LENGTH") or ""
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        return None
-    body = request._request.body  # the exact bytes the signature covers
-    return None if len(body) > MAX_BODY_BYTES else body
+        # The same answer as the WSGI fast path (ingest_endpoint) gives in production.
+        body = bounded_body(request.META.get("CONTENT_LENGTH") or "",
+                            lambda _size: request._request.body)  # the exact signed bytes
+        code, payload = ingest_answer(device_id=request.headers.get("X-Reader-Device"),
+                                      signature=request.headers.get("X-Reader-Signature"),
+                                      body=body)
+        return Response(payload, status=code)
 
 
 class EnrolApi(APIView):
