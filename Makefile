@@ -51,8 +51,11 @@ check-deploy: install
 docs: install
 	$(PY) manage.py shell -c "from cards.diagram import write_into_docs; write_into_docs()"
 
-# With `make run` serving in another terminal: one simulated read from the demo reader
-# (FILE: a card number from var/demo-els/, or expired / forged / unknown-card).
+# With `make run` serving in another terminal (same PORT): one simulated read from the
+# demo reader (FILE: a card number from var/demo-els/, or expired / forged / unknown-card).
 FILE ?= ELS-2025-000079
 demo-read: install
+	$(PY) -c "import json, pathlib; p = pathlib.Path('var/demo-reader/config.json'); \
+	  c = json.loads(p.read_text()); c['server'] = 'http://127.0.0.1:$(PORT)'; \
+	  p.write_text(json.dumps(c, indent=2))"
 	$(VENV)/bin/legitymacje-reader --state-dir var/demo-reader simulate --els-file var/demo-els/$(FILE).der
