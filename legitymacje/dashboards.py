@@ -67,9 +67,9 @@ ROLE_TITLES = {
     Role.SSOS: _("SSOS: cards and replacements"),
     Role.USOS_OFFICE: _("USOS office: escalations"),
 }
-# Card states the dean's office finishes by hand at the desk.
-DEANS_CARD_STATES = [(S.AWAITING_HOLOGRAM, _("Cards awaiting a hologram"), "action"),
-                     (S.PENDING_INVALIDATION, _("Invalidations awaiting the corner cut"), "bad")]
+# Card states the dean's office finishes by hand at the desk and no case tracks (a
+# pending invalidation has its case, counted in the "awaiting corner cut" queue).
+DEANS_CARD_STATES = [(S.AWAITING_HOLOGRAM, _("Cards awaiting a hologram"), "action")]
 
 
 def _card_counts(user: Any, states: list[str]) -> dict[str, int]:

@@ -32,6 +32,8 @@ GRID = "#d8dee6"
 WIDTH, HEIGHT = 640, 300
 LEFT, RIGHT, TOP = 56, 16, 36
 LEGEND_ROW = 20
+ROTATED_CHARS = 18  # longer category labels are cut (the full label is the tooltip)
+ROTATED_PX_PER_CHAR = 4.7  # 12 px text at -45°: vertical room one character takes
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,9 @@ class _Canvas:
                  y_label: str) -> None:
         self.chart_id, self.categories, self.series = chart_id, list(categories), list(series)
         self.rotate = len(self.categories) > 8
-        self.bottom = (70 if self.rotate else 34) + _legend_height(series)
+        longest = min(max((len(c) for c in self.categories), default=0), ROTATED_CHARS)
+        labels = 20 + longest * ROTATED_PX_PER_CHAR if self.rotate else 34
+        self.bottom = int(labels) + _legend_height(series)
         self.plot_w = WIDTH - LEFT - RIGHT
         self.plot_h = HEIGHT - TOP - self.bottom
         self.ticks = nice_ticks(maximum)
@@ -124,9 +128,11 @@ class _Canvas:
             left, width = self.slot(index)
             x = left + width / 2
             if self.rotate:
+                shown = label if len(label) <= ROTATED_CHARS else label[:ROTATED_CHARS - 1] + "…"
                 self.parts.append(
                     f'<text x="{x:.1f}" y="{base + 12}" text-anchor="end" '
-                    f'transform="rotate(-45 {x:.1f} {base + 12})">{escape(label)}</text>')
+                    f'transform="rotate(-45 {x:.1f} {base + 12})"><title>{escape(label)}</title>'
+                    f'{escape(shown)}</text>')
             else:
                 self.parts.append(
                     f'<text x="{x:.1f}" y="{base + 16}" text-anchor="middle">'

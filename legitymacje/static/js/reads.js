@@ -40,6 +40,7 @@
     const url = section.dataset.readsUrl;
     const body = section.querySelector("[data-reads-body]");
     const empty = section.querySelector("[data-reads-empty]");
+    const table = section.querySelector("[data-reads-table]");
     let waiting = section.querySelector("[data-waiting-request]");
 
     function showPending(pending) {
@@ -75,6 +76,7 @@
         }
       });
       if (empty) empty.hidden = body.rows.length > 0;
+      if (table) table.hidden = body.rows.length === 0;
     }
 
     function poll() {
