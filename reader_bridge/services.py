@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 from contextlib import nullcontext
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -50,6 +51,7 @@ MAX_BODY_BYTES = 64 * 1024
 MAX_CLOCK_AHEAD = dt.timedelta(minutes=5)
 MAX_READ_AGE = dt.timedelta(days=7)
 LAST_SEEN_GRANULARITY = dt.timedelta(seconds=30)
+DEVICE_CACHE_SECONDS = 30
 PROCESSING_SCHEDULED = "reader_bridge:processing-scheduled"
 # Longer than the sweeper period would only delay recovery after a lost task.
 PROCESSING_FLAG_SECONDS = 50
@@ -85,6 +87,8 @@ def device_revoke(*, device: ReaderDevice, now: dt.datetime | None = None) -> No
     if device.revoked_at is None:
         device.revoked_at = now or timezone.now()
         device.save(update_fields=["revoked_at"])
+        key = _device_cache_key(device.pk)
+        transaction.on_commit(lambda: cache.delete(key))
 
 
 @lru_cache(maxsize=1024)
@@ -150,26 +154,52 @@ def read_ingest(*, device_id: str | None, signature: str | None, body: bytes,
         return stored, False
     if device.last_seen_at is None or device.last_seen_at < now - LAST_SEEN_GRANULARITY:
         ReaderDevice.objects.filter(pk=device.pk).update(last_seen_at=now)
+        cache.set(_device_cache_key(device.pk), replace(device, last_seen_at=now),
+                  DEVICE_CACHE_SECONDS)
     return read, True
 
 
-def _device_for(device_id: str | None) -> ReaderDevice:
-    device = None
-    if device_id:
+@dataclass(frozen=True)
+class DeviceCredentials:
+    """What ingest needs of a device, cached between reads (see `_device_for`)."""
+
+    pk: Any
+    public_key_pem: str
+    revoked: bool
+    last_seen_at: dt.datetime | None
+
+
+def _device_cache_key(device_id: Any) -> str:
+    return f"reader-device:{device_id}"
+
+
+def _device_for(device_id: str | None) -> DeviceCredentials:
+    """The device's key and status, from the cache (Redis in production) or the database.
+
+    Every read asks for it, so it is cached for DEVICE_CACHE_SECONDS; `device_revoke` drops
+    the entry after its commit, so a revocation holds for the very next read.
+    """
+    device = cache.get(_device_cache_key(device_id)) if device_id else None
+    if device is None and device_id:
         try:
-            device = (ReaderDevice.objects.filter(pk=device_id)
-                      .only("public_key_pem", "revoked_at", "last_seen_at").first())
+            row = (ReaderDevice.objects.filter(pk=device_id)
+                   .only("public_key_pem", "revoked_at", "last_seen_at").first())
         except ValidationError:  # not a UUID
-            device = None
+            row = None
+        if row is not None:
+            device = DeviceCredentials(pk=row.pk, public_key_pem=row.public_key_pem,
+                                       revoked=row.revoked_at is not None,
+                                       last_seen_at=row.last_seen_at)
+            cache.set(_device_cache_key(device_id), device, DEVICE_CACHE_SECONDS)
     if device is None:
         raise IngestRejected(_("Unknown reader device."), code="unknown_device", status_code=403)
-    if device.revoked_at is not None:
+    if device.revoked:
         raise IngestRejected(_("This reader device has been revoked."), code="revoked",
                              status_code=403)
     return device
 
 
-def _check_signature(device: ReaderDevice, signature: str | None, body: bytes) -> None:
+def _check_signature(device: DeviceCredentials, signature: str | None, body: bytes) -> None:
     try:
         raw = base64.b64decode(signature or "", validate=True)
         _load_public_key(device.public_key_pem).verify(raw, body)

@@ -15,7 +15,14 @@ from django.utils import timezone
 from reader_bridge.models import CardRead, EnrolmentCode, ProcessingState, ReaderDevice
 from reader_bridge.services import enrolment_code_create
 
-from .factories import ReaderDeviceFactory, post_read, public_pem, read_body, signed_headers
+from .factories import (
+    ReaderDeviceFactory,
+    device_key,
+    post_read,
+    public_pem,
+    read_body,
+    signed_headers,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -275,3 +282,18 @@ def test_enrolment_code_command_prints_a_code_for_the_unit(unit, capsys):
     code = EnrolmentCode.objects.get()
     assert code.unit == unit
     assert code.code in capsys.readouterr().out
+
+
+def test_revocation_holds_for_the_very_next_read(client, no_processing,
+                                                 django_capture_on_commit_callbacks):
+    from reader_bridge.services import device_revoke
+
+    key = device_key()
+    device = ReaderDeviceFactory(public_key_pem=public_pem(key))
+    first = read_body(message_id=str(uuid.uuid4()))
+    assert post_read(client, device, first, **signed_headers(device, first, key)).status_code == 201
+    with django_capture_on_commit_callbacks(execute=True):
+        device_revoke(device=device)
+    second = read_body(message_id=str(uuid.uuid4()))
+    response = post_read(client, device, second, **signed_headers(device, second, key))
+    assert response.status_code == 403 and response.json()["code"] == "revoked"

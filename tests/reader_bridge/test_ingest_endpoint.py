@@ -6,6 +6,9 @@ from wsgiref.util import setup_testing_defaults
 
 import pytest
 
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+
 from legitymacje.wsgi import application
 from reader_bridge.models import CardRead
 
@@ -23,10 +26,17 @@ def call(path, body=b"", method="POST", **headers):
     def start_response(status, response_headers):
         answer["status"] = int(status.split()[0])
 
-    chunks = application(environ, start_response)
-    content = b"".join(chunks)
-    if hasattr(chunks, "close"):
-        chunks.close()
+    # As Django's test client does: keep the test's connection (and transaction) open.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        chunks = application(environ, start_response)
+        content = b"".join(chunks)
+        if hasattr(chunks, "close"):
+            chunks.close()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
     return answer["status"], content
 
 
