@@ -45,6 +45,7 @@ class CardActionForm(forms.Form):
             self.fields["new_chip_serial"] = forms.CharField(
                 label=_("New chip serial"), max_length=64
             )
+        self.order_fields([name for name in self.fields if name != "note"] + ["note"])
 
     def params(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.action.params}

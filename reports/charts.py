@@ -42,11 +42,12 @@ class Series:
     values: Sequence[float]
 
 
-def nice_ticks(maximum: float, count: int = 5) -> list[float]:
-    """Round tick values from 0 to at least `maximum` (steps of 1, 2 or 5 × 10^n)."""
+def nice_ticks(maximum: float, count: int = 5, *, whole: bool = False) -> list[float]:
+    """Round tick values from 0 to at least `maximum` (steps of 1, 2 or 5 × 10^n);
+    `whole` keeps the steps whole numbers (for counts)."""
     if maximum <= 0:
         return [0, 1]
-    raw_step = maximum / count
+    raw_step = max(maximum / count, 1) if whole else maximum / count
     magnitude = 10 ** math.floor(math.log10(raw_step))
     step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw_step)
     top = math.ceil(maximum / step) * step
@@ -89,7 +90,8 @@ class _Canvas:
         self.bottom = int(labels) + _legend_height(series)
         self.plot_w = WIDTH - LEFT - RIGHT
         self.plot_h = HEIGHT - TOP - self.bottom
-        self.ticks = nice_ticks(maximum)
+        whole = all(float(value).is_integer() for line in series for value in line.values)
+        self.ticks = nice_ticks(maximum, whole=whole)
         self.top_value = self.ticks[-1]
         self.parts: list[str] = [
             f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '

@@ -98,6 +98,8 @@ class StepForm(forms.Form):
                                                         max_length=30)
             self.fields["new_chip_serial"] = forms.CharField(label=_("New chip serial"),
                                                              max_length=64)
+        # What the step needs first, the free-text note last.
+        self.order_fields([name for name in self.fields if name != "note"] + ["note"])
 
     def params(self) -> dict:
         data = self.cleaned_data

@@ -71,3 +71,12 @@ def test_empty_chart_says_so():
                     empty_message="Nothing here")
 
     assert "Nothing here" in svg and 'role="img"' in svg
+
+
+def test_counts_axis_has_whole_steps():
+    assert nice_ticks(1, whole=True) == [0, 1]
+    assert nice_ticks(3, whole=True) == [0, 1, 2, 3]
+    assert nice_ticks(1) == [0, 0.2, 0.4, 0.6, 0.8, 1.0]  # amounts may have fractions
+    svg = bar_chart(chart_id="c", title="t", description="d", categories=["a"],
+                    series=[Series("s", [1])], y_label="cases", empty_message="none")
+    assert ">0.2<" not in svg and ">1<" in svg
