@@ -73,11 +73,14 @@ def test_dashboard_fits_a_phone(page, login, screenshot, scene):
     assert horizontal_overflow(page) <= 0
 
 
-def test_case_page_fits_a_phone(page, login, screenshot, scene):
+@pytest.mark.parametrize("width", [390, 320])
+def test_case_and_card_pages_fit_a_phone(page, login, screenshot, scene, width):
     case = open_case(scene.card, CaseKind.DAMAGE, scene.clerk, note="Karta pęknięta")
-    page.set_viewport_size(PHONE)
+    page.set_viewport_size({**PHONE, "width": width})
     login("dziekanat")
     page.goto(f"/cases/{case.pk}/")
     assert badge(page) == in_polish(CaseState.PAYMENT_DUE.label)
-    screenshot("phone-2-case")
+    screenshot(f"phone-2-case-{width}")
+    assert horizontal_overflow(page) <= 0
+    page.goto(f"/cards/{scene.card.pk}/")
     assert horizontal_overflow(page) <= 0
