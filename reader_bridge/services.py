@@ -87,8 +87,8 @@ def device_revoke(*, device: ReaderDevice, now: dt.datetime | None = None) -> No
     if device.revoked_at is None:
         device.revoked_at = now or timezone.now()
         device.save(update_fields=["revoked_at"])
-        key = _device_cache_key(device.pk)
-        transaction.on_commit(lambda: cache.delete(key))
+        device_id = device.pk
+        transaction.on_commit(lambda: _forget_device(device_id))
 
 
 @lru_cache(maxsize=1024)
@@ -154,8 +154,7 @@ def read_ingest(*, device_id: str | None, signature: str | None, body: bytes,
         return stored, False
     if device.last_seen_at is None or device.last_seen_at < now - LAST_SEEN_GRANULARITY:
         ReaderDevice.objects.filter(pk=device.pk).update(last_seen_at=now)
-        cache.set(_device_cache_key(device.pk), replace(device, last_seen_at=now),
-                  DEVICE_CACHE_SECONDS)
+        _cache_device(replace(device, last_seen_at=now))
     return read, True
 
 
@@ -173,13 +172,46 @@ def _device_cache_key(device_id: Any) -> str:
     return f"reader-device:{device_id}"
 
 
+def _cached_device(device_id: str) -> DeviceCredentials | None:
+    client = _redis()
+    if client is None:
+        return cache.get(_device_cache_key(device_id))
+    raw = client.get(_device_cache_key(device_id))
+    if raw is None:
+        return None
+    data = json.loads(raw)
+    seen = data["last_seen_at"]
+    return DeviceCredentials(pk=data["pk"], public_key_pem=data["public_key_pem"],
+                             revoked=data["revoked"],
+                             last_seen_at=dt.datetime.fromisoformat(seen) if seen else None)
+
+
+def _cache_device(device: DeviceCredentials) -> None:
+    client = _redis()
+    if client is None:
+        cache.set(_device_cache_key(device.pk), device, DEVICE_CACHE_SECONDS)
+        return
+    seen = device.last_seen_at.isoformat() if device.last_seen_at else None
+    client.set(_device_cache_key(device.pk), json.dumps({
+        "pk": str(device.pk), "public_key_pem": device.public_key_pem,
+        "revoked": device.revoked, "last_seen_at": seen}), ex=DEVICE_CACHE_SECONDS)
+
+
+def _forget_device(device_id: Any) -> None:
+    client = _redis()
+    if client is None:
+        cache.delete(_device_cache_key(device_id))
+    else:
+        client.delete(_device_cache_key(device_id))
+
+
 def _device_for(device_id: str | None) -> DeviceCredentials:
-    """The device's key and status, from the cache (Redis in production) or the database.
+    """The device's key and status, from Redis (or the cache without it) or the database.
 
     Every read asks for it, so it is cached for DEVICE_CACHE_SECONDS; `device_revoke` drops
     the entry after its commit, so a revocation holds for the very next read.
     """
-    device = cache.get(_device_cache_key(device_id)) if device_id else None
+    device = _cached_device(device_id) if device_id else None
     if device is None and device_id:
         try:
             row = (ReaderDevice.objects.filter(pk=device_id)
@@ -190,7 +222,7 @@ def _device_for(device_id: str | None) -> DeviceCredentials:
             device = DeviceCredentials(pk=row.pk, public_key_pem=row.public_key_pem,
                                        revoked=row.revoked_at is not None,
                                        last_seen_at=row.last_seen_at)
-            cache.set(_device_cache_key(device_id), device, DEVICE_CACHE_SECONDS)
+            _cache_device(device)
     if device is None:
         raise IngestRejected(_("Unknown reader device."), code="unknown_device", status_code=403)
     if device.revoked:
