@@ -9,6 +9,7 @@ and `cards.services.card_act` is the only caller.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from stdnum.pl import pesel as pesel_number
 
@@ -440,10 +441,19 @@ class HistoryEntry(models.Model):
     def save(self, *args, **kwargs) -> None:
         if self.pk is not None:
             raise AppendOnlyError(f"{self._meta.verbose_name} entries cannot be changed")
+        if self.actor_id and not self.actor_name:
+            self.actor_name = self.name_of(self.actor)
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError(f"{self._meta.verbose_name} entries cannot be deleted")
+
+    @staticmethod
+    def name_of(user: Any) -> str:
+        """How a person is recorded: the name they had at the time."""
+        if user is None:
+            return ""
+        return user.get_full_name() or user.get_username()
 
 
 class CardEvent(HistoryEntry):

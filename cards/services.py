@@ -18,17 +18,11 @@ from .models import Card, CardEvent, CardState, ReplacementReason
 from .signals import card_transitioned
 
 
-def _actor_name(actor: Any) -> str:
-    if actor is None:
-        return ""
-    return actor.get_full_name() or actor.get_username()
-
-
 def _record(card: Card, *, action: str, from_state: str, actor: Any, source: str,
             reason: str = "", details: dict | None = None) -> CardEvent:
     return CardEvent.objects.create(
         card=card, action=action, from_state=from_state, to_state=card.state,
-        actor=actor, actor_name=_actor_name(actor), source=source, reason=reason,
+        actor=actor, source=source, reason=reason,
         details=details or {},
     )
 

@@ -57,17 +57,11 @@ INITIAL_STATE = {
 }
 
 
-def _actor_name(actor: Any) -> str:
-    if actor is None:
-        return ""
-    return actor.get_full_name() or actor.get_username()
-
-
 def _record(case: Case, *, action: str, from_state: str, actor: Any, source: str,
             note: str = "", details: dict | None = None) -> CaseEvent:
     return CaseEvent.objects.create(
         case=case, action=action, from_state=from_state, to_state=case.state, actor=actor,
-        actor_name=_actor_name(actor), source=source, note=note, details=details or {},
+        source=source, note=note, details=details or {},
     )
 
 
@@ -532,7 +526,7 @@ def case_assign(*, case_id: int, actor: Any, source: str, assignee_id: int | Non
         Case.objects.filter(pk=case.pk).update(assigned_to=assignee)
         case.assigned_to = assignee
         _record(case, action="assign", from_state=case.state, actor=actor, source=source,
-                details={"assignee": _actor_name(assignee)})
+                details={"assignee": CaseEvent.name_of(assignee)})
     return case
 
 

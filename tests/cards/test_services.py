@@ -55,6 +55,7 @@ def test_extension_sets_semester_date_and_waits_for_hologram(extendable, deans_o
     ]
     event = card.events.first()
     assert event.actor == deans_office and event.source == "web"
+    assert event.actor_name == deans_office.get_full_name()  # kept if the account goes
     assert event.details["valid_until"] == semester.card_valid_until.isoformat()
 
 
