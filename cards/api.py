@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from legitymacje.api_errors import ErrorSerializer
+from legitymacje.api_errors import error_response
 
 from .filters import CardFilter
 from .models import Card, EventSource, Holder, Unit
@@ -29,18 +29,13 @@ from .serializers import (
 )
 from .services import card_act
 
-
-def _error(description: str) -> OpenApiResponse:
-    return OpenApiResponse(ErrorSerializer, description=description)
-
-
 ERROR_RESPONSES = {
-    400: _error(_("Invalid input, or a rule of the procedure refuses it (the rule's reason "
+    400: error_response(_("Invalid input, or a rule of the procedure refuses it (the rule's reason "
                   "is in `detail`).")),
-    403: _error(_("Your role or unit does not allow this action.")),
-    404: _error(_("No such card, or you may not see it.")),
-    409: _error(_("The card's state does not allow this action, or someone else changed the "
-                  "card meanwhile.")),
+    403: error_response(_("Your role or unit does not allow this action.")),
+    404: error_response(_("No such card, or you may not see it.")),
+    409: error_response(_("The card's state does not allow this action, or someone else "
+                          "changed the card meanwhile.")),
 }
 
 

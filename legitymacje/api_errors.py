@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -28,3 +29,8 @@ def exception_handler(exc, context):
         else:
             response.data = {"code": code, **response.data}
     return response
+
+
+def error_response(description: str) -> OpenApiResponse:
+    """An error answer of the {"code", "detail"} shape, for an endpoint's schema."""
+    return OpenApiResponse(ErrorSerializer, description=description)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -16,7 +16,7 @@ from rest_framework.response import Response
 
 from cards.models import EventSource
 from cards.roles import is_staff_member
-from legitymacje.api_errors import ErrorSerializer
+from legitymacje.api_errors import error_response
 
 from . import services
 from .filters import CaseFilter
@@ -40,16 +40,13 @@ from .serializers import (
     QueueCountSerializer,
 )
 
-
-def _error(description: str) -> OpenApiResponse:
-    return OpenApiResponse(ErrorSerializer, description=description)
-
-
 ERRORS = {
-    400: _error(_("Invalid input, or a rule of the procedure refuses it (reason in `detail`).")),
-    403: _error(_("Your role or unit does not allow this.")),
-    404: _error(_("No such case, or you may not see it.")),
-    409: _error(_("The case's state does not allow this, or someone else changed it meanwhile.")),
+    400: error_response(
+        _("Invalid input, or a rule of the procedure refuses it (reason in `detail`).")),
+    403: error_response(_("Your role or unit does not allow this.")),
+    404: error_response(_("No such case, or you may not see it.")),
+    409: error_response(
+        _("The case's state does not allow this, or someone else changed it meanwhile.")),
 }
 TAGS = ["cases"]
 
