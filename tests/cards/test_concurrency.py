@@ -1,14 +1,12 @@
 """Two people acting on the same card at the same moment: exactly one wins."""
 
-import threading
 
 import pytest
-
-from django.db import connection
 
 from cards.errors import CardActionError
 from cards.models import CardEvent, CardState
 from cards.services import card_act
+from tests.concurrency import at_once
 from tests.factories import CardFactory, UnitFactory, UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True),
@@ -16,26 +14,13 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True),
 
 
 def _race(card_id, attempts):
-    barrier = threading.Barrier(len(attempts))
-    outcomes = [None] * len(attempts)
+    """Each attempt (actor, action, note[, expected_state]) at once: "ok" or the error."""
+    def attempt(actor, action, note, expected_state=None):
+        card_act(card_id=card_id, action=action, actor=actor, source="api", note=note,
+                 expected_state=expected_state)
+        return "ok"
 
-    def run(index, actor, action, note, expected_state=None):
-        try:
-            barrier.wait(timeout=10)
-            card_act(card_id=card_id, action=action, actor=actor, source="api", note=note,
-                     expected_state=expected_state)
-            outcomes[index] = "ok"
-        except CardActionError as exc:
-            outcomes[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, *a)) for i, a in enumerate(attempts)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
+    return at_once([lambda a=a: attempt(*a) for a in attempts], expected=(CardActionError,))
 
 
 @pytest.mark.parametrize("rounds", range(5))

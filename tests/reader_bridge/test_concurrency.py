@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
-
-from django.db import connection
 
 from reader_bridge.errors import IngestRejected
 from reader_bridge.models import CardRead
 from reader_bridge.services import read_ingest
+from tests.concurrency import at_once
 
 from .factories import read_body, signed_headers
 
@@ -20,20 +16,12 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 def _deliver_at_once(device, bodies):
     """Post every body from its own thread and connection, released together."""
-    barrier = threading.Barrier(len(bodies))
-
     def deliver(body):
         signature = signed_headers(device, body)["HTTP_X_READER_SIGNATURE"]
-        barrier.wait(timeout=10)
-        try:
-            return read_ingest(device_id=str(device.pk), signature=signature, body=body)[1]
-        except IngestRejected as exc:
-            return exc.code
-        finally:
-            connection.close()
+        return read_ingest(device_id=str(device.pk), signature=signature, body=body)[1]
 
-    with ThreadPoolExecutor(max_workers=len(bodies)) as pool:
-        return list(pool.map(deliver, bodies))
+    outcomes = at_once([lambda b=b: deliver(b) for b in bodies], expected=(IngestRejected,))
+    return [o.code if isinstance(o, IngestRejected) else o for o in outcomes]
 
 
 @pytest.mark.parametrize("rounds", range(3))

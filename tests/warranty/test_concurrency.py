@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from decimal import Decimal
 
 import pytest
 
-from django.db import connection
-
 from cards.errors import CardActionError
+from tests.concurrency import at_once
 from tests.factories import CardFactory, HolderFactory, UnitFactory, UserFactory
 from tests.warranty.helpers import CLEAN, DIRTY
 from warranty.models import Assessment, Case, CaseEvent, CaseState, FeeSchedule, Payment
@@ -28,24 +26,7 @@ def _fee_table():
 
 
 def _race(calls):
-    barrier = threading.Barrier(len(calls))
-    outcomes: list = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=10)
-            outcomes[index] = call()
-        except CardActionError as exc:
-            outcomes[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
+    return at_once(calls, expected=(CardActionError,))
 
 
 @pytest.mark.parametrize("rounds", range(3))
