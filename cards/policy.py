@@ -36,24 +36,32 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
 SERVING_UNIT_ONLY = frozenset({"confirm_corner_cut"})
 
 
-def refusal_for_user(user: Any, action: str, card: Any) -> str | None:
-    """Why `user` may not perform `action` on `card`, or None if they may."""
+def role_refusal(user: Any, allowed: frozenset[str], unit_id: int, *,
+                 other_unit: str) -> str | None:
+    """The role-and-unit rule for cards and cases alike: one of the `allowed` roles, and a
+    dean's office only for its own units (`other_unit` says so for the thing at hand)."""
     if not getattr(user, "is_authenticated", False):
         return str(_("You must log in."))
-    in_serving_unit = card.serving_unit_id in unit_ids_of(user)
-    if action in SERVING_UNIT_ONLY:
-        if D in roles_of(user) and in_serving_unit:
-            return None
-        return str(_("Only staff of the unit that serves the holder may confirm the corner cut."))
     if user.is_superuser:
         return None
-    allowed = ACTION_ROLES.get(action, frozenset())
     roles = roles_of(user) & allowed
     if not roles:
         return str(_("Your role does not allow this action."))
-    if roles == {D} and not in_serving_unit:
-        return str(_("This card is served by another unit; only its staff may act on it."))
+    if roles == {D} and unit_id not in unit_ids_of(user):
+        return other_unit
     return None
+
+
+def refusal_for_user(user: Any, action: str, card: Any) -> str | None:
+    """Why `user` may not perform `action` on `card`, or None if they may."""
+    if action in SERVING_UNIT_ONLY:
+        if (getattr(user, "is_authenticated", False) and D in roles_of(user)
+                and card.serving_unit_id in unit_ids_of(user)):
+            return None
+        return str(_("Only staff of the unit that serves the holder may confirm the corner cut."))
+    return role_refusal(
+        user, ACTION_ROLES.get(action, frozenset()), card.serving_unit_id,
+        other_unit=str(_("This card is served by another unit; only its staff may act on it.")))
 
 
 def transition_permission(action: str) -> Callable[[Any, Any], bool]:

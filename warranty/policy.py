@@ -14,12 +14,10 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from cards import policy as card_policy
-from cards.roles import Role, is_staff_member, roles_of, sees_all_cards, unit_ids_of
+from cards.roles import Role, is_staff_member, sees_all_cards, unit_ids_of
 
 from .models import Case
 from .transitions import OPEN_ROLES, CaseTransition
-
-D = Role.DEANS_OFFICE
 
 
 def visible_cases_filter(user: Any) -> Q | None:
@@ -38,18 +36,11 @@ def can_see(user: Any, case: Case) -> bool:
 
 
 def _role_refusal(user: Any, roles: frozenset[str], unit_id: int) -> str | None:
-    if not getattr(user, "is_authenticated", False):
-        return _("You must log in.")
-    if user.is_superuser:
-        return None
-    if not is_staff_member(user):
+    if getattr(user, "is_authenticated", False) and not is_staff_member(user):
         return _("Holders can follow their cases but cannot act on them.")
-    allowed = roles_of(user) & roles
-    if not allowed:
-        return _("Your role does not allow this step.")
-    if allowed == {D} and unit_id not in unit_ids_of(user):
-        return _("This case belongs to another unit; only its staff may act on it.")
-    return None
+    return card_policy.role_refusal(
+        user, roles, unit_id,
+        other_unit=_("This case belongs to another unit; only its staff may act on it."))
 
 
 def transition_refusal(user: Any, spec: CaseTransition, case: Case) -> str | None:
