@@ -14,9 +14,9 @@ from tests.factories import (
     CardFactory,
     EmploymentFactory,
     EnrolmentFactory,
-    HolderFactory,
     SemesterFactory,
     SigningCertificateFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -346,10 +346,6 @@ def test_available_actions_explain_refusals(card, deans_office):
 
 
 def test_holder_sees_no_actions(card):
-    holder_user = HolderFactory().user
-    assert holder_user is None
-    from tests.factories import UserFactory
-
     user = UserFactory()
     card.holder.user = user
     card.holder.save()
