@@ -15,6 +15,8 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
+from django.conf import settings
+from django.core.handlers.wsgi import WSGIRequest
 from django.core.signals import request_finished, request_started
 
 from .errors import ReaderBridgeError
@@ -54,6 +56,10 @@ class IngestFastPath:
     def __call__(self, environ, start_response):
         if environ.get("PATH_INFO") != INGEST_PATH or environ.get("REQUEST_METHOD") != "POST":
             return self.django_app(environ, start_response)
+        if settings.SECURE_SSL_REDIRECT and not WSGIRequest(environ).is_secure():
+            # Where Django would redirect a page to HTTPS: a POST cannot follow a redirect.
+            return self._answer(start_response, 403, {
+                "code": "https_required", "detail": "Reads are accepted over HTTPS only."})
         # Django's request signals: they recycle database connections as in any request
         # (and the test runner can keep its transaction open).
         request_started.send(sender=self.__class__, environ=environ)
@@ -67,6 +73,10 @@ class IngestFastPath:
             status, payload = 500, {"code": "server_error", "detail": "Server error."}
         finally:
             request_finished.send(sender=self.__class__)
+        return self._answer(start_response, status, payload)
+
+    @staticmethod
+    def _answer(start_response, status: int, payload: dict[str, Any]):
         data = json.dumps(payload).encode()
         start_response(f"{status} {HTTPStatus(status).phrase}",
                        [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])

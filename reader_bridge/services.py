@@ -12,8 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
-from contextlib import nullcontext
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -25,7 +24,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import serializers
@@ -43,6 +43,7 @@ from .models import (
     ReadRequest,
     TrustedCertificate,
 )
+from .read_store import insert_unless_revoked
 from .serializers import ReadMessageSerializer
 
 logger = logging.getLogger(__name__)
@@ -51,7 +52,6 @@ MAX_BODY_BYTES = 64 * 1024
 MAX_CLOCK_AHEAD = dt.timedelta(minutes=5)
 MAX_READ_AGE = dt.timedelta(days=7)
 LAST_SEEN_GRANULARITY = dt.timedelta(seconds=30)
-DEVICE_CACHE_SECONDS = 30
 PROCESSING_SCHEDULED = "reader_bridge:processing-scheduled"
 # Longer than the sweeper period would only delay recovery after a lost task.
 PROCESSING_FLAG_SECONDS = 50
@@ -87,8 +87,6 @@ def device_revoke(*, device: ReaderDevice, now: dt.datetime | None = None) -> No
     if device.revoked_at is None:
         device.revoked_at = now or timezone.now()
         device.save(update_fields=["revoked_at"])
-        device_id = device.pk
-        transaction.on_commit(lambda: _forget_device(device_id))
 
 
 @lru_cache(maxsize=1024)
@@ -117,7 +115,7 @@ def read_ingest(*, device_id: str | None, signature: str | None, body: bytes,
     if len(body) > MAX_BODY_BYTES:
         raise IngestRejected(_("The message is larger than 64 KiB."), code="too_large",
                              status_code=413)
-    device = _device_for(device_id)
+    device = _device_key(device_id)
     _check_signature(device, signature, body)
     text, message = _validated_message(body)
     if message["sent_at"] > now + MAX_CLOCK_AHEAD:
@@ -135,107 +133,83 @@ def read_ingest(*, device_id: str | None, signature: str | None, body: bytes,
         atr=(message.get("atr") or "").upper(), chip_serial=message.get("chip_serial") or "",
         els_file=files.get("els"), cert_file=files.get("cert"),
     )
-    # A lone INSERT in autocommit is its own transaction: no BEGIN/COMMIT round trips on
-    # the hot path. Inside a caller's transaction a savepoint keeps a duplicate harmless.
-    savepoint = transaction.atomic() if connection.in_atomic_block else nullcontext()
     try:
-        with savepoint:
-            read.save(force_insert=True)
-        transaction.on_commit(enqueue_processing)
+        stored = insert_unless_revoked(read)
     except IntegrityError:
-        stored = CardRead.objects.filter(device_id=device.pk,
-                                         message_id=message["message_id"]).first()
-        if stored is None:
-            raise
-        if stored.body_sha256 != digest:
-            raise IngestRejected(
-                _("This message id was already used for a different message."),
-                code="replay", status_code=409) from None
-        return stored, False
-    if device.last_seen_at is None or device.last_seen_at < now - LAST_SEEN_GRANULARITY:
-        ReaderDevice.objects.filter(pk=device.pk).update(last_seen_at=now)
-        _cache_device(replace(device, last_seen_at=now))
+        return _earlier_delivery(device, message["message_id"], digest), False
+    if not stored:  # revoked (or deleted) since this process cached the key
+        _device_key.cache_clear()
+        _device_key(device_id)  # raises the precise refusal
+        raise _revoked()
+    transaction.on_commit(enqueue_processing)
+    _note_seen(device.pk, now)
     return read, True
 
 
+def _earlier_delivery(device: DeviceKey, message_id, digest: str) -> CardRead:
+    """The read stored under this message id: a retry if the body is the same."""
+    stored = CardRead.objects.filter(device_id=device.pk, message_id=message_id).first()
+    if stored is None:
+        raise IntegrityError("card read insert failed without an earlier delivery")
+    if stored.body_sha256 != digest:
+        raise IngestRejected(_("This message id was already used for a different message."),
+                             code="replay", status_code=409)
+    return stored
+
+
 @dataclass(frozen=True)
-class DeviceCredentials:
-    """What ingest needs of a device, cached between reads (see `_device_for`)."""
+class DeviceKey:
+    """What ingest needs of a device: its id and its public key, which never change."""
 
     pk: Any
-    public_key_pem: str
-    revoked: bool
-    last_seen_at: dt.datetime | None
+    public_key: Ed25519PublicKey
 
 
-def _device_cache_key(device_id: Any) -> str:
-    return f"reader-device:{device_id}"
+def _revoked() -> IngestRejected:
+    return IngestRejected(_("This reader device has been revoked."), code="revoked",
+                          status_code=403)
 
 
-def _cached_device(device_id: str) -> DeviceCredentials | None:
-    client = _redis()
-    if client is None:
-        return cache.get(_device_cache_key(device_id))
-    raw = client.get(_device_cache_key(device_id))
-    if raw is None:
-        return None
-    data = json.loads(raw)
-    seen = data["last_seen_at"]
-    return DeviceCredentials(pk=data["pk"], public_key_pem=data["public_key_pem"],
-                             revoked=data["revoked"],
-                             last_seen_at=dt.datetime.fromisoformat(seen) if seen else None)
+@lru_cache(maxsize=4096)
+def _device_key(device_id: str | None) -> DeviceKey:
+    """An active device's key, kept for the life of the process.
 
-
-def _cache_device(device: DeviceCredentials) -> None:
-    client = _redis()
-    if client is None:
-        cache.set(_device_cache_key(device.pk), device, DEVICE_CACHE_SECONDS)
-        return
-    seen = device.last_seen_at.isoformat() if device.last_seen_at else None
-    client.set(_device_cache_key(device.pk), json.dumps({
-        "pk": str(device.pk), "public_key_pem": device.public_key_pem,
-        "revoked": device.revoked, "last_seen_at": seen}), ex=DEVICE_CACHE_SECONDS)
-
-
-def _forget_device(device_id: Any) -> None:
-    client = _redis()
-    if client is None:
-        cache.delete(_device_cache_key(device_id))
-    else:
-        client.delete(_device_cache_key(device_id))
-
-
-def _device_for(device_id: str | None) -> DeviceCredentials:
-    """The device's key and status, from Redis (or the cache without it) or the database.
-
-    Every read asks for it, so it is cached for DEVICE_CACHE_SECONDS; `device_revoke` drops
-    the entry after its commit, so a revocation holds for the very next read.
+    Refusals raise, so they are never cached: a device enrolled a moment later is known
+    at once. A revocation needs no cache entry dropped either: the INSERT itself checks it
+    (read_store), and the first refused read clears this cache.
     """
-    device = _cached_device(device_id) if device_id else None
-    if device is None and device_id:
-        try:
-            row = (ReaderDevice.objects.filter(pk=device_id)
-                   .only("public_key_pem", "revoked_at", "last_seen_at").first())
-        except ValidationError:  # not a UUID
-            row = None
-        if row is not None:
-            device = DeviceCredentials(pk=row.pk, public_key_pem=row.public_key_pem,
-                                       revoked=row.revoked_at is not None,
-                                       last_seen_at=row.last_seen_at)
-            _cache_device(device)
-    if device is None:
-        raise IngestRejected(_("Unknown reader device."), code="unknown_device", status_code=403)
-    if device.revoked:
-        raise IngestRejected(_("This reader device has been revoked."), code="revoked",
-                             status_code=403)
-    return device
-
-
-def _check_signature(device: DeviceCredentials, signature: str | None, body: bytes) -> None:
     try:
-        raw = base64.b64decode(signature or "", validate=True)
-        _load_public_key(device.public_key_pem).verify(raw, body)
-    except (binascii.Error, ValueError, InvalidSignature, EnrolmentRefused):
+        row = (ReaderDevice.objects.filter(pk=device_id)
+               .values_list("pk", "public_key_pem", "revoked_at").first()
+               if device_id else None)
+    except ValidationError:  # not a UUID
+        row = None
+    if row is None:
+        raise IngestRejected(_("Unknown reader device."), code="unknown_device", status_code=403)
+    pk, public_key_pem, revoked_at = row
+    if revoked_at is not None:
+        raise _revoked()
+    return DeviceKey(pk=pk, public_key=_load_public_key(public_key_pem))
+
+
+_last_seen_written: dict[Any, dt.datetime] = {}
+
+
+def _note_seen(device_id: Any, now: dt.datetime) -> None:
+    """Keep `last_seen_at` current to LAST_SEEN_GRANULARITY, not one UPDATE per read."""
+    written = _last_seen_written.get(device_id)
+    if written is not None and written > now - LAST_SEEN_GRANULARITY:
+        return
+    _last_seen_written[device_id] = now
+    (ReaderDevice.objects.filter(pk=device_id)
+     .filter(Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=now))
+     .update(last_seen_at=now))
+
+
+def _check_signature(device: DeviceKey, signature: str | None, body: bytes) -> None:
+    try:
+        device.public_key.verify(base64.b64decode(signature or "", validate=True), body)
+    except (binascii.Error, ValueError, InvalidSignature):
         raise IngestRejected(_("The signature does not match the message."),
                              code="bad_signature", status_code=403) from None
 

@@ -68,3 +68,18 @@ def test_other_requests_go_to_django():
     assert status in (401, 403, 405)
     status, _content = call("/login/", method="GET")
     assert status == 200
+
+
+def test_production_accepts_reads_over_https_only(settings, no_processing):
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    device = ReaderDeviceFactory()
+    body = read_body()
+
+    status, content = call("/api/readers/reads/", body, **signed_headers(device, body))
+    assert (status, json.loads(content)["code"]) == (403, "https_required")
+    assert not CardRead.objects.exists()
+
+    status, _content = call("/api/readers/reads/", body, HTTP_X_FORWARDED_PROTO="https",
+                            **signed_headers(device, body))
+    assert status == 201
