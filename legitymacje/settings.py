@@ -196,6 +196,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Legitymacje API",
     "DESCRIPTION": "Cards, cases and reader reads of Polish university electronic ID cards.",
     "VERSION": "1.0.0",
+    # 3.1 speaks JSON Schema, as the pydantic model of the reader message does.
+    "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

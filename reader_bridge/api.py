@@ -17,7 +17,7 @@ from .serializers import (
     EnrolledSerializer,
     EnrolSerializer,
     ReadAcceptedSerializer,
-    ReadMessageSerializer,
+    ReadMessage,
 )
 from .services import device_enrol
 
@@ -33,7 +33,7 @@ class ReadIngestApi(APIView):
 
     @extend_schema(
         operation_id="reader_read_create",
-        request=ReadMessageSerializer,
+        request=ReadMessage,
         parameters=[
             OpenApiParameter("X-Reader-Device", str, OpenApiParameter.HEADER, required=True,
                              description="The device id received at enrolment."),

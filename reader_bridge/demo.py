@@ -129,9 +129,9 @@ def _past_reads(device: ReaderDevice, key: Ed25519PrivateKey, cards: list[Card],
         moment = start + dt.timedelta(minutes=10 * sequence)
         body = _body(sequence, moment, **plan)
         signature = base64.b64encode(key.sign(body)).decode()
-        read, _created = read_ingest(device_id=str(device.pk), signature=signature, body=body,
-                                     now=moment)
-        read_process(read.pk, now=moment)
+        read_id, _created = read_ingest(device_id=str(device.pk), signature=signature,
+                                        body=body, now=moment)
+        read_process(read_id, now=moment)
 
 
 def _body(sequence: int, moment: dt.datetime, *, outcome: str, els: bytes | None = None,

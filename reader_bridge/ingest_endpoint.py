@@ -32,12 +32,12 @@ def ingest_answer(*, device_id: str | None, signature: str | None,
     if body is None:
         return 413, {"code": "too_large", "detail": "The message is larger than 64 KiB."}
     try:
-        read, created = read_ingest(device_id=device_id, signature=signature, body=body)
+        read_id, created = read_ingest(device_id=device_id, signature=signature, body=body)
     except ReaderBridgeError as exc:
         detail = exc.errors if exc.errors is not None else exc.message
         return exc.status_code, {"code": exc.code, "detail": detail}
     return (201 if created else 200), {
-        "read_id": read.pk, "status": "accepted" if created else "already_received"}
+        "read_id": read_id, "status": "accepted" if created else "already_received"}
 
 
 def bounded_body(declared_length: str, read) -> bytes | None:

