@@ -51,6 +51,11 @@ def _insert_sql() -> tuple[str, tuple]:
     return sql, fields
 
 
+@lru_cache(maxsize=1)
+def _field_names() -> frozenset[str]:
+    return frozenset(f.attname for f in _insert_sql()[1])
+
+
 def _cursor(db):
     if db.vendor != "postgresql" or not is_psycopg3:
         return db.cursor()
@@ -77,6 +82,8 @@ def insert_unless_revoked(values: dict[str, Any]) -> int | None:
     """
     db = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: cheaper than the proxy per use
     sql, fields = _insert_sql()
+    if unknown := values.keys() - _field_names():
+        raise TypeError(f"CardRead has no field {', '.join(sorted(unknown))}")
     params = [f.get_db_prep_save(values[f.attname] if f.attname in values else f.get_default(),
                                  db) for f in fields]
     params.append(ReaderDevice._meta.pk.get_db_prep_value(values["device_id"], db))

@@ -313,3 +313,11 @@ def test_revocation_holds_for_the_very_next_read(client, no_processing,
     second = read_body(message_id=str(uuid.uuid4()))
     response = post_read(client, device, second, **signed_headers(device, second, key))
     assert response.status_code == 403 and response.json()["code"] == "revoked"
+
+
+def test_the_read_store_refuses_a_field_the_model_lacks(device):
+    from reader_bridge.read_store import insert_unless_revoked
+
+    with pytest.raises(TypeError, match="no field chip_seriall"):
+        insert_unless_revoked({"device_id": device.pk, "chip_seriall": "04AB"})
+    assert not CardRead.objects.exists()
