@@ -3,8 +3,10 @@ Ed25519 signature over the raw body is the authentication (docs/reader-protocol.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -30,9 +32,11 @@ def _error(exc: ReaderBridgeError) -> Response:
 class ReadIngestApi(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    parser_classes = [JSONParser]  # the signature covers the raw JSON body
 
     @extend_schema(
         operation_id="reader_read_create",
+        summary=_("Deliver a signed card read (workstation agents)"),
         request=ReadMessage,
         parameters=[
             OpenApiParameter("X-Reader-Device", str, OpenApiParameter.HEADER, required=True,
@@ -62,7 +66,9 @@ class EnrolApi(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    @extend_schema(operation_id="reader_enrol", request=EnrolSerializer,
+    @extend_schema(operation_id="reader_enrol",
+                   summary=_("Enrol a workstation agent with a one-time code"),
+                   request=EnrolSerializer,
                    responses={201: EnrolledSerializer, 400: ErrorSerializer})
     def post(self, request):
         data = EnrolSerializer(data=request.data)
