@@ -1,8 +1,10 @@
 """Sends queued reads to the server in sequence order, each exactly as it was queued.
 
 200/201: delivered, the file goes. 408, 429, 5xx or no answer: back off and retry the same
-read (the same message_id, so the server stores it once). Any other 4xx: the server will
-never take it; it moves to rejected/ and the next read goes.
+read (the same message_id, so the server stores it once). So too for a refusal of the
+connection rather than the read (`https_required`: the agent's server URL or the proxy
+must be fixed, and the reads wait for that). Any other 4xx: the server will never take
+it; it moves to rejected/ and the next read goes.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ log = logging.getLogger("legitymacje_reader")
 
 READS_PATH = "/api/readers/reads/"
 RETRY_LATER = {408, 429}
+SETUP_REFUSALS = {"https_required"}
 
 
 class Deliverer:
@@ -81,6 +84,10 @@ class Deliverer:
             return None
         if status in RETRY_LATER or status >= 500 or status < 400:
             return self._retry(item, f"HTTP {status}", response.headers.get("Retry-After"))
+        if _refusal_code(response) in SETUP_REFUSALS:
+            log.error("the server refuses this connection (%s): check the server URL in %s",
+                      response.text[:200], self.state.config_file)
+            return self._retry(item, f"HTTP {status} {_refusal_code(response)}")
         self.state.outbox.reject(item, status, response.text)
         self._note(item, f"rejected ({status})")
         log.error("read %d rejected by the server (%d): %s; kept in %s", item.sequence, status,
@@ -98,3 +105,11 @@ class Deliverer:
     def _note(self, item: QueuedRead, result: str) -> None:
         self.state.note_delivery(at=datetime.now(UTC).isoformat(timespec="seconds"),
                                  sequence=item.sequence, result=result)
+
+
+def _refusal_code(response: httpx.Response) -> str | None:
+    try:
+        answer = response.json()
+    except ValueError:
+        return None
+    return answer.get("code") if isinstance(answer, dict) else None

@@ -35,6 +35,7 @@ class FakeServer:
         self.codes = {ENROL_CODE}
         self.failing: int | None = None
         self.reject_with: int | None = None
+        self.https_only = False
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
         self.port = 0
@@ -91,6 +92,8 @@ class FakeServer:
     def _read(self, headers: dict[str, str], body: bytes) -> tuple[int, dict]:
         if self.failing:
             return self.failing, {"code": "unavailable"}
+        if self.https_only:
+            return 403, {"code": "https_required", "detail": "Reads are accepted over HTTPS only."}
         public_key = self.devices.get(headers.get("x-reader-device", ""))
         if public_key is None:
             return 403, {"code": "unknown_device"}

@@ -75,6 +75,19 @@ def test_retryable_answers_keep_the_read(state, server, deliverer, status):
     assert state.outbox.rejected() == []
 
 
+def test_reads_wait_while_the_server_wants_https_then_go(state, server, deliverer):
+    """The URL or the proxy is wrong, not the read: nothing is rejected meanwhile."""
+    _queue_reads(state, 2)
+    server.https_only = True
+
+    assert deliverer.deliver_pending() > 0
+    assert (len(state.outbox.pending()), state.outbox.rejected()) == (2, [])
+
+    server.https_only = False
+    assert deliverer.deliver_pending() is None
+    assert [m["sequence"] for m in server.messages()] == [1, 2]
+
+
 def test_refused_read_moves_to_rejected_and_the_next_one_goes(state, server, deliverer):
     _queue_reads(state, 2)
     server.reject_with = 400
