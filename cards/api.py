@@ -30,8 +30,8 @@ from .serializers import (
 from .services import card_act
 
 ERROR_RESPONSES = {
-    400: error_response(_("Invalid input, or a rule of the procedure refuses it (the rule's reason "
-                  "is in `detail`).")),
+    400: error_response(_("Invalid input, or a rule of the procedure refuses it (the rule's "
+                          "reason is in `detail`).")),
     403: error_response(_("Your role or unit does not allow this action.")),
     404: error_response(_("No such card, or you may not see it.")),
     409: error_response(_("The card's state does not allow this action, or someone else "

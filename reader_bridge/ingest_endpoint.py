@@ -18,9 +18,10 @@ from typing import Any
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIRequest
 from django.core.signals import request_finished, request_started
+from django.utils.translation import gettext as _
 
 from .errors import ReaderBridgeError
-from .services import MAX_BODY_BYTES, read_ingest
+from .services import MAX_BODY_BYTES, message_too_large, read_ingest
 
 INGEST_PATH = "/api/readers/reads/"
 log = logging.getLogger(__name__)
@@ -29,9 +30,9 @@ log = logging.getLogger(__name__)
 def ingest_answer(*, device_id: str | None, signature: str | None,
                   body: bytes | None) -> tuple[int, dict[str, Any]]:
     """(HTTP status, JSON body) for one posted read; `body` None means over the limit."""
-    if body is None:
-        return 413, {"code": "too_large", "detail": "The message is larger than 64 KiB."}
     try:
+        if body is None:
+            raise message_too_large()
         read_id, created = read_ingest(device_id=device_id, signature=signature, body=body)
     except ReaderBridgeError as exc:
         detail = exc.errors if exc.errors is not None else exc.message
@@ -59,7 +60,7 @@ class IngestFastPath:
         if settings.SECURE_SSL_REDIRECT and not WSGIRequest(environ).is_secure():
             # Where Django would redirect a page to HTTPS: a POST cannot follow a redirect.
             return self._answer(start_response, 403, {
-                "code": "https_required", "detail": "Reads are accepted over HTTPS only."})
+                "code": "https_required", "detail": _("Reads are accepted over HTTPS only.")})
         # Django's request signals: they recycle database connections as in any request
         # (and the test runner can keep its transaction open).
         request_started.send(sender=self.__class__, environ=environ)
@@ -70,7 +71,7 @@ class IngestFastPath:
                                             body=body)
         except Exception:
             log.exception("read ingest failed")
-            status, payload = 500, {"code": "server_error", "detail": "Server error."}
+            status, payload = 500, {"code": "server_error", "detail": _("Server error.")}
         finally:
             request_finished.send(sender=self.__class__)
         return self._answer(start_response, status, payload)

@@ -105,6 +105,11 @@ def _load_public_key(pem: str) -> Ed25519PublicKey:
 # --- ingest ----------------------------------------------------------------------------
 
 
+def message_too_large() -> IngestRejected:
+    return IngestRejected(_("The message is larger than 64 KiB."), code="too_large",
+                          status_code=413)
+
+
 def read_ingest(*, device_id: str | None, signature: str | None, body: bytes,
                 now: dt.datetime | None = None) -> tuple[int, bool]:
     """Check and store one signed read message; (read id, created).
@@ -114,8 +119,7 @@ def read_ingest(*, device_id: str | None, signature: str | None, body: bytes,
     """
     now = now or timezone.now()
     if len(body) > MAX_BODY_BYTES:
-        raise IngestRejected(_("The message is larger than 64 KiB."), code="too_large",
-                             status_code=413)
+        raise message_too_large()
     device = _device_key(device_id)
     _check_signature(device, signature, body)
     text, message = _validated_message(body)
