@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import logging
 import signal
 import socket
@@ -14,9 +15,11 @@ from pathlib import Path
 import httpx
 
 from reader_bridge.agent import __version__
+from reader_bridge.agent.card_profile import PROFILES, ProfileError
 from reader_bridge.agent.signing import create_key, public_key_pem
 from reader_bridge.agent.simulate import FAILURES, SIMULATED_READER, simulated_read
 from reader_bridge.agent.state import DEFAULT_STATE_DIR, Config, NotEnrolled, State
+from reader_bridge.agent.storage import write_durably
 
 log = logging.getLogger("legitymacje_reader")
 
@@ -48,8 +51,14 @@ def enrol(state: State, server: str, code: str, name: str, ca_file: str | None,
     if response.status_code != 201:
         new_key_file.unlink()
         raise UsageError(f"enrolment refused ({response.status_code}): {response.text[:500]}")
-    device_id = response.json()["device_id"]
+    answer = response.json()
+    device_id = answer["device_id"]
     new_key_file.replace(state.key_file)
+    # The key the server signs jobs with; a server without one hands out no jobs.
+    if server_key := answer.get("server_public_key"):
+        write_durably(state.server_key_file, server_key.encode())
+    else:
+        state.server_key_file.unlink(missing_ok=True)
     state.save_config(Config(server=server, device_id=device_id, name=name, ca_file=ca_file))
     return device_id
 
@@ -101,6 +110,27 @@ def simulate(state: State, els_file: Path, cert_file: Path | None, failure: str 
     return 0
 
 
+def card_profile(state: State, profile: str | None, key_reference: str, pad_to: int,
+                 pad_byte: str, pin_stdin: bool) -> int:
+    """Show or set the card's write access condition (`card-profile.json`)."""
+    if profile is None:
+        try:
+            print(f"card profile: {state.card_profile.load().describe()}")
+        except ProfileError as error:
+            print(f"card profile: {error}")
+        return 0
+    settings: dict[str, object] = {"profile": profile}
+    if profile == "verify-pin":
+        pin = sys.stdin.readline().strip() if pin_stdin else getpass.getpass("Write PIN: ")
+        settings.update(key_reference=key_reference, pin=pin, pad_to=pad_to, pad_byte=pad_byte)
+    try:
+        saved = state.card_profile.save(settings)
+    except ProfileError as error:
+        raise UsageError(str(error)) from error
+    print(f"card profile: {saved.describe()} (in {state.card_profile.path})")
+    return 0
+
+
 def status(state: State) -> int:
     try:
         config = state.config()
@@ -115,6 +145,15 @@ def status(state: State) -> int:
     last = state.last_delivery()
     if last:
         print(f"last delivery: read {last['sequence']} at {last['at']}: {last['result']}")
+    jobs = "on" if state.server_public_key() else "off (no server key: enrol again)"
+    print(f"results:  {len(state.results.pending())} queued, "
+          f"{len(state.results.rejected())} rejected; jobs {jobs}")
+    if last_result := state.last_delivery("result"):
+        print(f"last result delivery: {last_result['at']}: {last_result['result']}")
+    try:
+        print(f"card profile: {state.card_profile.load().describe()}")
+    except ProfileError as error:
+        print(f"card profile: {error}")
     print(f"readers:  {_readers_line()}")
     return 0
 
@@ -161,6 +200,17 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--wait", type=float, default=10.0,
                      help="seconds to keep retrying delivery before leaving reads queued")
 
+    profile_cmd = commands.add_parser(
+        "card-profile", help="show or set the card's write access condition (docs/agent.md)")
+    profile_cmd.add_argument("profile", nargs="?", choices=PROFILES)
+    profile_cmd.add_argument("--key-reference", default="81",
+                             help="verify-pin: the PIN's key reference, hex (%(default)s)")
+    profile_cmd.add_argument("--pad-to", type=int, default=0,
+                             help="verify-pin: pad the PIN to this many bytes (0: no padding)")
+    profile_cmd.add_argument("--pad-byte", default="FF", help="verify-pin: hex (%(default)s)")
+    profile_cmd.add_argument("--pin-stdin", action="store_true",
+                             help="verify-pin: read the PIN from standard input, not a prompt")
+
     commands.add_parser("status", help="enrolment, queue and readers")
     return parser
 
@@ -177,6 +227,9 @@ def main(argv: list[str] | None = None) -> int:
                               args.force)
             print(f"enrolled as device {device_id}")
             return 0
+        if args.command == "card-profile":
+            return card_profile(state, args.profile, args.key_reference, args.pad_to,
+                                args.pad_byte, args.pin_stdin)
         if args.command == "run":
             return run(state, args.apdu_timeout)
         if args.command == "simulate":

@@ -1,4 +1,4 @@
-"""Sends queued reads to the server in sequence order, each exactly as it was queued.
+"""Sends queued reads (or job results) to the server in order, each exactly as queued.
 
 200/201: delivered, the file goes. 408, 429, 5xx or no answer: back off and retry the same
 read (the same message_id, so the server stores it once). So too for a refusal of the
@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import httpx
 
 from reader_bridge.agent.backoff import Backoff
-from reader_bridge.agent.outbox import QueuedRead
+from reader_bridge.agent.outbox import Outbox, QueuedRead
 from reader_bridge.agent.signing import sign
 from reader_bridge.agent.state import State
 
@@ -28,9 +29,17 @@ SETUP_REFUSALS = {"https_required"}
 
 
 class Deliverer:
+    """One ordered stream: `outbox` (default: the reads) posted to `path_for(body)`."""
+
     def __init__(self, state: State, *, backoff_first: float = 1.0,
-                 backoff_max: float = 60.0, timeout: float = 10.0) -> None:
+                 backoff_max: float = 60.0, timeout: float = 10.0,
+                 outbox: Outbox | None = None,
+                 path_for: Callable[[bytes], str] = lambda _body: READS_PATH,
+                 noun: str = "read") -> None:
         self.state = state
+        self.outbox = outbox or state.outbox
+        self.path_for = path_for
+        self.noun = noun
         self.config = state.config()
         self.key = state.key()
         self.backoff = Backoff(backoff_first, backoff_max)
@@ -39,7 +48,7 @@ class Deliverer:
 
     def deliver_pending(self) -> float | None:
         """Send what is queued, in order. Returns the delay before a retry, None when done."""
-        for item in self.state.outbox.pending():
+        for item in self.outbox.pending():
             retry_after = self._send(item)
             if retry_after is not None:
                 return retry_after
@@ -71,16 +80,16 @@ class Deliverer:
                    "X-Reader-Device": self.config.device_id,
                    "X-Reader-Signature": sign(self.key, body)}
         try:
-            response = self.client.post(self.config.endpoint(READS_PATH), content=body,
-                                        headers=headers)
+            response = self.client.post(self.config.endpoint(self.path_for(body)),
+                                        content=body, headers=headers)
         except httpx.HTTPError as error:
             return self._retry(item, f"no answer: {error}")
         status = response.status_code
         if status in (200, 201):
-            self.state.outbox.delivered(item)
+            self.outbox.delivered(item)
             self.backoff.reset()
             self._note(item, f"delivered ({status})")
-            log.info("read %d delivered (%d)", item.sequence, status)
+            log.info("%s %d delivered (%d)", self.noun, item.sequence, status)
             return None
         if status in RETRY_LATER or status >= 500 or status < 400:
             return self._retry(item, f"HTTP {status}", response.headers.get("Retry-After"))
@@ -88,10 +97,10 @@ class Deliverer:
             log.error("the server refuses this connection (%s): check the server URL in %s",
                       response.text[:200], self.state.config_file)
             return self._retry(item, f"HTTP {status} {_refusal_code(response)}")
-        self.state.outbox.reject(item, status, response.text)
+        self.outbox.reject(item, status, response.text)
         self._note(item, f"rejected ({status})")
-        log.error("read %d rejected by the server (%d): %s; kept in %s", item.sequence, status,
-                  response.text[:500], self.state.outbox.rejected_dir)
+        log.error("%s %d rejected by the server (%d): %s; kept in %s", self.noun, item.sequence,
+                  status, response.text[:500], self.outbox.rejected_dir)
         return None
 
     def _retry(self, item: QueuedRead, reason: str, retry_after: str | None = None) -> float:
@@ -99,11 +108,12 @@ class Deliverer:
         if retry_after and retry_after.isdigit():
             delay = min(max(delay, float(retry_after)), self.backoff.maximum)
         self._note(item, f"retrying: {reason}")
-        log.warning("read %d not delivered (%s); retry in %.1f s", item.sequence, reason, delay)
+        log.warning("%s %d not delivered (%s); retry in %.1f s", self.noun, item.sequence,
+                    reason, delay)
         return delay
 
     def _note(self, item: QueuedRead, result: str) -> None:
-        self.state.note_delivery(at=datetime.now(UTC).isoformat(timespec="seconds"),
+        self.state.note_delivery(self.noun, at=datetime.now(UTC).isoformat(timespec="seconds"),
                                  sequence=item.sequence, result=result)
 
 

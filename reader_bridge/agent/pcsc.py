@@ -10,13 +10,22 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from smartcard import scard
 
-from reader_bridge.agent.apdu import CHUNK_T0, CHUNK_T1, LinkError, ReadFailure, read_els_files
+from reader_bridge.agent.apdu import (
+    CHUNK_T0,
+    CHUNK_T1,
+    LinkError,
+    ReadFailure,
+    Transport,
+    read_chip_serial,
+    read_els_files,
+)
 from reader_bridge.agent.backoff import Backoff
 from reader_bridge.agent.message import ReadResult
 
@@ -178,6 +187,50 @@ def read_card(reader_name: str, apdu_timeout: float = 5.0) -> ReadResult:
 
 def _ms_since(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 3)
+
+
+@contextmanager
+def card_with_serial(chip_serial: str, apdu_timeout: float = 5.0
+                     ) -> Iterator[tuple[Transport, int] | None]:
+    """A connection to the card whose chip serial is `chip_serial`, in whichever reader."""
+    try:
+        readers = list_readers()
+    except ServiceLost:
+        readers = []
+    for reader_name in readers:
+        session = CardSession(reader_name, apdu_timeout)
+        try:
+            session.connect()
+            found = read_chip_serial(session.transmit) == chip_serial.upper()
+        except ReadFailure:  # an empty reader, a mute card: not this one
+            found = False
+        if not found:
+            session.close()
+            continue
+        try:
+            yield session.transmit, session.chunk
+        finally:
+            session.close()
+        return
+    yield None
+
+
+def readers_with_card() -> list[str]:
+    """The readers that hold a card now (for a "read it now" job)."""
+    hresult, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    if _code(hresult) != SUCCESS:
+        return []
+    try:
+        readers = _readers(context)
+        if not readers:
+            return []
+        _, states = scard.SCardGetStatusChange(context, 0, [(r, 0) for r in readers])
+        return [name for name, event, _atr in states or []
+                if event & scard.SCARD_STATE_PRESENT and not event & scard.SCARD_STATE_MUTE]
+    except ServiceLost:
+        return []
+    finally:
+        scard.SCardReleaseContext(context)
 
 
 class ServiceLost(Exception):

@@ -2,8 +2,12 @@
 
     config.json   server URL, device id, name (written by `enrol`)
     key.pem       Ed25519 private key, mode 0600
+    server_key.pem the server's Ed25519 public key that signs jobs (from `enrol`)
+    card-profile.json  the card's write access condition, mode 0600 (card_profile.py)
     queue/        reads not yet accepted by the server, one file per sequence number
     rejected/     reads the server refused for good, with the reason next to each
+    results/      job results, queued and delivered like reads (queue/, rejected/)
+    jobs/         what was done with each job (journal.py)
     delivery.json the last delivery attempt (for `status`)
 """
 
@@ -16,6 +20,8 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from reader_bridge.agent.card_profile import CardProfileFile
+from reader_bridge.agent.journal import JobJournal
 from reader_bridge.agent.outbox import Outbox
 from reader_bridge.agent.signing import load_key
 from reader_bridge.agent.storage import write_durably
@@ -49,8 +55,12 @@ class State:
         os.chmod(self.path, 0o700)
         self.config_file = self.path / "config.json"
         self.key_file = self.path / "key.pem"
+        self.server_key_file = self.path / "server_key.pem"
         self.delivery_file = self.path / "delivery.json"
         self.outbox = Outbox(self.path)
+        self.results = Outbox(self.path / "results")
+        self.journal = JobJournal(self.path / "jobs")
+        self.card_profile = CardProfileFile(self.path / "card-profile.json")
 
     def config(self) -> Config:
         try:
@@ -66,11 +76,22 @@ class State:
     def key(self) -> Ed25519PrivateKey:
         return load_key(self.key_file)
 
-    def last_delivery(self) -> dict | None:
+    def server_public_key(self) -> str | None:
+        """The PEM that job signatures must verify with; None if enrolled without one."""
         try:
-            return json.loads(self.delivery_file.read_text())
+            return self.server_key_file.read_text()
+        except FileNotFoundError:
+            return None
+
+    def last_delivery(self, noun: str = "read") -> dict | None:
+        try:
+            return json.loads(self._delivery_file(noun).read_text())
         except (FileNotFoundError, ValueError):
             return None
 
-    def note_delivery(self, **facts: object) -> None:
-        self.delivery_file.write_text(json.dumps(facts))
+    def note_delivery(self, noun: str, **facts: object) -> None:
+        self._delivery_file(noun).write_text(json.dumps(facts))
+
+    def _delivery_file(self, noun: str) -> Path:
+        return self.delivery_file if noun == "read" else self.results.queue_dir.parent \
+            / "delivery.json"

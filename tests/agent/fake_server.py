@@ -1,21 +1,29 @@
 """A tiny stand-in for the server's reader endpoints (stdlib http.server in a thread).
 
 It checks what the real one checks that matters to the agent (device, signature over the
-raw body, idempotent message ids), records every post, and can be taken down: `down()`
-closes the port (connection refused), `failing = 503` answers with an error.
+raw body, idempotent message ids; for jobs the signed GET with timestamp and nonce), hands
+out the jobs a test queues (signed with its own server key), records every post and every
+job result, and can be taken down: `down()` closes the port (connection refused),
+`failing = 503` answers with an error.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from reader_bridge.agent.signing import verify
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from reader_bridge.agent.message import rfc3339
+from reader_bridge.agent.signing import public_key_pem, sign, verify
 
 ENROL_CODE = "ENROL-ME-1"
 
@@ -36,6 +44,13 @@ class FakeServer:
         self.failing: int | None = None
         self.reject_with: int | None = None
         self.https_only = False
+        self.server_key = Ed25519PrivateKey.generate()
+        self.jobs: list[dict] = []              # envelopes still to hand out
+        self.results: dict[str, bytes] = {}    # job id -> first result body
+        self.result_posts: list[bytes] = []
+        self.nonces: set[str] = set()
+        self.polls = 0
+        self.results_failing: int | None = None  # results refused, jobs still handed out
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
         self.port = 0
@@ -71,15 +86,87 @@ class FakeServer:
         self.wait_for(lambda: len(self.stored) >= count, timeout)
         return self.messages()
 
-    def handle(self, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict]:
+    def device_id(self) -> str:
+        [device_id] = self.devices
+        return device_id
+
+    def job(self, kind: str = "write_els", *, device_id: str | None = None,
+            lifetime: timedelta = timedelta(minutes=2), **fields: object) -> dict:
+        """A job as the server would sign it (bytes in `file`/`content` are base64'd)."""
+        now = datetime.now(UTC)
+        data = {"job_id": str(uuid.uuid4()), "device_id": device_id or self.device_id(),
+                "kind": kind, "issued_at": rfc3339(now), "expires_at": rfc3339(now + lifetime)}
+        for name, value in fields.items():
+            data[name] = base64.b64encode(value).decode() if isinstance(value, bytes) else value
+        return data
+
+    def write_job(self, chip_serial: str, old: bytes, new: bytes, **fields: object) -> dict:
+        return self.job("write_els", chip_serial=chip_serial, file=new, card_number="ELS-1",
+                        current_sha256=hashlib.sha256(old).hexdigest(), **fields)
+
+    def signed(self, job: dict, key: Ed25519PrivateKey | None = None) -> dict:
+        body = json.dumps(job).encode()
+        return {"job": base64.b64encode(body).decode(),
+                "signature": sign(key or self.server_key, body)}
+
+    def hand_out(self, job: dict | None = None, envelope: dict | None = None) -> dict | None:
+        """Queue a job (or a ready envelope, e.g. forged) for the agent's next poll."""
+        with self._lock:
+            self.jobs.append(envelope or self.signed(job))  # type: ignore[arg-type]
+        return job
+
+    def result_for(self, job: dict, timeout: float = 10.0) -> dict:
+        self.wait_for(lambda: job["job_id"] in self.results, timeout)
+        return json.loads(self.results[job["job_id"]])
+
+    def handle(self, path: str, headers: dict[str, str], body: bytes,
+               method: str = "POST") -> tuple[int, dict | None]:
         with self._lock:
             if path == "/api/readers/enrol/":
                 return self._enrol(json.loads(body))
+            if method == "GET" and path.startswith("/api/readers/jobs/next/"):
+                return self._next_job(path, headers)
+            if path.startswith("/api/readers/jobs/") and path.endswith("/result/"):
+                return self._result(path, headers, body)
             if path != "/api/readers/reads/":
                 return 404, {"code": "not_found"}
             status, answer = self._read(headers, body)
             self.posts.append(Post(status, body, headers))
             return status, answer
+
+    def _next_job(self, path: str, headers: dict[str, str]) -> tuple[int, dict | None]:
+        self.polls += 1
+        if self.failing:
+            return self.failing, {"code": "unavailable"}
+        public_key = self.devices.get(headers.get("x-reader-device", ""))
+        if public_key is None:
+            return 403, {"code": "unknown_device"}
+        nonce, timestamp = headers.get("x-reader-nonce", ""), headers.get("x-reader-timestamp", "")
+        signed = f"GET\n{path}\n{timestamp}\n{nonce}".encode()
+        if not verify(public_key, signed, headers.get("x-reader-signature", "")):
+            return 403, {"code": "bad_signature"}
+        if nonce in self.nonces:
+            return 403, {"code": "replay"}
+        self.nonces.add(nonce)
+        if not self.jobs:
+            return 204, None
+        return 200, self.jobs.pop(0)
+
+    def _result(self, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict]:
+        if self.failing or self.results_failing:
+            return self.failing or self.results_failing, {"code": "unavailable"}
+        public_key = self.devices.get(headers.get("x-reader-device", ""))
+        if public_key is None or not verify(public_key, body, headers.get("x-reader-signature",
+                                                                            "")):
+            return 403, {"code": "bad_signature"}
+        job_id = path.split("/")[-3]
+        if json.loads(body)["job_id"] != job_id:
+            return 400, {"code": "invalid"}
+        self.result_posts.append(body)
+        if job_id in self.results:
+            return 200, {"status": "already_received"}
+        self.results[job_id] = body
+        return 200, {"status": "recorded"}
 
     def _enrol(self, data: dict) -> tuple[int, dict]:
         if data.get("code") not in self.codes:
@@ -87,7 +174,7 @@ class FakeServer:
         self.codes.discard(data["code"])
         device_id = str(uuid.uuid4())
         self.devices[device_id] = data["public_key"]
-        return 201, {"device_id": device_id}
+        return 201, {"device_id": device_id, "server_public_key": public_key_pem(self.server_key)}
 
     def _read(self, headers: dict[str, str], body: bytes) -> tuple[int, dict]:
         if self.failing:
@@ -114,11 +201,22 @@ def _handler_for(server: FakeServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            headers = {key.lower(): value for key, value in self.headers.items()}
-            status, answer = server.handle(self.path, headers, body)
-            payload = json.dumps(answer).encode()
+            self._answer(*server.handle(self.path, self._headers(), body))
+
+        def do_GET(self) -> None:  # noqa: N802
+            deadline = time.monotonic() + 1.0  # the long poll, shortened
+            while not server.jobs and time.monotonic() < deadline and not server.failing:
+                time.sleep(0.01)
+            self._answer(*server.handle(self.path, self._headers(), b"", method="GET"))
+
+        def _headers(self) -> dict[str, str]:
+            return {key.lower(): value for key, value in self.headers.items()}
+
+        def _answer(self, status: int, answer: dict | None) -> None:
+            payload = b"" if answer is None else json.dumps(answer).encode()
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            if answer is not None:
+                self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)

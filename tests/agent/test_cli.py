@@ -150,3 +150,33 @@ def _has_pyscard() -> bool:
     except ImportError:
         return False
     return True
+
+
+def test_enrol_keeps_the_server_key_that_signs_jobs(state, server):
+    from reader_bridge.agent.signing import public_key_pem
+
+    assert state.server_public_key() == public_key_pem(server.server_key)
+
+
+def test_card_profile_is_set_owner_only_and_shown(state, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", __import__("io").StringIO("4321\n"))
+
+    assert _cli(state.path, "card-profile", "verify-pin", "--key-reference", "82",
+                "--pad-to", "8", "--pin-stdin") == 0
+    assert _cli(state.path, "status") == 0
+
+    profile = state.card_profile.load()
+    assert (profile.key_reference, profile.pin) == (0x82, b"4321" + b"\xff" * 4)
+    assert os.stat(state.card_profile.path).st_mode & 0o777 == 0o600
+    out = capsys.readouterr().out
+    assert "card profile: verify-pin (VERIFY, key reference 82)" in out
+    assert "4321" not in out
+
+
+def test_a_card_profile_the_agent_would_refuse_is_not_stored(state, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", __import__("io").StringIO("\n"))
+
+    assert _cli(state.path, "card-profile", "verify-pin", "--pin-stdin") == 2
+
+    assert "PIN not empty" in capsys.readouterr().err
+    assert not state.card_profile.path.exists()
