@@ -37,6 +37,7 @@ from .models import (
     SigningCertificate,
     Unit,
 )
+from .selectors import holder_by_pesel
 from .services import card_act, card_issue
 
 
@@ -133,9 +134,23 @@ class HolderAdmin(admin.ModelAdmin):
     form = HolderAdminForm
     list_display = ["last_name", "first_name", "album_number", "employee_number", "pesel_masked",
                     "email"]
-    search_fields = ["last_name", "first_name", "=album_number", "=employee_number", "=pesel"]
+    # PESEL is found only whole, through its keyed hash (see get_search_results).
+    search_fields = ["last_name", "first_name", "=album_number", "=employee_number"]
     raw_id_fields = ["user"]
     inlines = [EnrolmentInline, EmploymentInline]
+
+    def get_search_results(self, request, queryset, search_term):
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        holder = holder_by_pesel(search_term) if search_term.strip().isdigit() else None
+        if holder is not None:
+            found |= queryset.filter(pk=holder.pk)
+        return found, may_have_duplicates
+
+    def lookup_allowed(self, lookup, value, request=None) -> bool:
+        # No filtering by PESEL in the address bar: `?pesel_hash__startswith=` is refused too.
+        if lookup.split("__")[0] in ("pesel", "pesel_hash"):
+            return False
+        return super().lookup_allowed(lookup, value, request)
 
     @admin.display(description=_("PESEL"))
     def pesel_masked(self, holder: Holder) -> str:

@@ -26,6 +26,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from stdnum.pl import pesel as pesel_number
 
+from .pesel import mask_pesel
+
 ELS_CONTENT_OID = "1.2.616.1.101.4.1.1.1"
 
 # The phrase the signer certificate's common name must carry, per card kind.
@@ -93,6 +95,7 @@ class ElsData:
     notes: tuple[str, ...] = ()
 
     def as_dict(self) -> dict:
+        """What is stored and shown of the data: the PESEL only masked."""
         return {
             "version": self.version,
             "chip_serial": self.chip_serial,
@@ -101,7 +104,7 @@ class ElsData:
             "given_names": list(self.given_names),
             "album_number": self.album_number,
             "album_series": self.album_series,
-            "pesel": self.pesel,
+            "pesel": mask_pesel(self.pesel) or None,
             "valid_until": self.valid_until.isoformat() if self.valid_until else None,
             "notes": list(self.notes),
         }

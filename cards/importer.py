@@ -37,6 +37,7 @@ from .models import (
     Level,
     Unit,
 )
+from .pesel import mask_pesel, pesel_digest
 from .services import card_issue
 
 REQUIRED_COLUMNS = ("unit_code", "first_name", "last_name")
@@ -196,9 +197,11 @@ def check_identifiers(holder: Holder, values: dict[str, Any]) -> None:
     for col in IDENTIFIER_COLUMNS:
         current = getattr(holder, col)
         if current and col in values and values[col] != current:
+            shown = mask_pesel if col == "pesel" else str
             raise RowError(_("%(column)s: %(holder)s has %(current)s in the register, the file "
                              "says %(value)s.") % {"column": col, "holder": holder.full_name,
-                                                   "current": current, "value": values[col]})
+                                                   "current": shown(current),
+                                                   "value": shown(values[col])})
 
 
 def apply_changes(obj: models.Model, values: dict[str, Any]) -> str:
@@ -220,6 +223,7 @@ class Lookups:
     def __init__(self, rows: list[Row]) -> None:
         keys = {col: {r[col] for r in rows if r.get(col)} for col in IDENTIFIER_COLUMNS}
         query = Q(pk__in=[])
+        keys["pesel_hash"] = {pesel_digest(value) for value in keys.pop("pesel")}
         for col, values in keys.items():
             if values:
                 query |= Q(**{f"{col}__in": values})

@@ -22,6 +22,8 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from . import policy
+from .fields import EncryptedPeselField, PeselHashField
+from .pesel import mask_pesel, pesel_digest
 
 
 class CardKind(models.TextChoices):
@@ -129,22 +131,16 @@ def validate_pesel(value: str) -> None:
         raise ValidationError(_("%(value)s is not a valid PESEL number."), params={"value": value})
 
 
-def mask_pesel(value: str) -> str:
-    """Show only the last four digits: enough to tell people apart at a desk."""
-    if not value:
-        return ""
-    return "•" * (len(value) - 4) + value[-4:]
-
-
 class Holder(models.Model):
     """A person who holds or held cards: student, doctoral candidate or teacher."""
 
     first_name = models.CharField(_("first name"), max_length=100)
     last_name = models.CharField(_("last name"), max_length=100)
-    pesel = models.CharField(
-        _("PESEL"), max_length=11, blank=True, validators=[validate_pesel],
+    pesel = EncryptedPeselField(
+        _("PESEL"), blank=True, validators=[validate_pesel],
         help_text=_("Empty for holders without a PESEL number."),
     )
+    pesel_hash = PeselHashField(_("PESEL (keyed hash)"))
     album_number = models.CharField(_("album number"), max_length=20, blank=True)
     employee_number = models.CharField(_("employee number"), max_length=20, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
@@ -159,7 +155,8 @@ class Holder(models.Model):
         verbose_name_plural = _("holders")
         constraints = [
             models.UniqueConstraint(
-                fields=["pesel"], condition=~Q(pesel=""), name="holder_unique_pesel"
+                fields=["pesel_hash"], condition=~Q(pesel_hash=""),
+                name="holder_unique_pesel_hash",
             ),
             models.UniqueConstraint(
                 fields=["album_number"], condition=~Q(album_number=""), name="holder_unique_album"
@@ -174,6 +171,12 @@ class Holder(models.Model):
     def __str__(self) -> str:
         return self.full_name
 
+    def save(self, *args, **kwargs) -> None:
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "pesel" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "pesel_hash"}
+        super().save(*args, **kwargs)
+
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
@@ -181,6 +184,12 @@ class Holder(models.Model):
     @property
     def masked_pesel(self) -> str:
         return mask_pesel(self.pesel)
+
+    def clean(self) -> None:
+        # The unique hash is not a form field, so forms would skip its constraint.
+        digest = pesel_digest(self.pesel)
+        if digest and Holder.objects.exclude(pk=self.pk).filter(pesel_hash=digest).exists():
+            raise ValidationError({"pesel": _("Another holder has this PESEL number.")})
 
 
 class Level(models.TextChoices):

@@ -1,10 +1,23 @@
-"""Building valid PESEL numbers for demo and test data (validation uses python-stdnum)."""
+"""PESEL numbers: valid ones for demo and test data, encryption at rest, the keyed hash
+that exact-match search goes through, and the mask people see.
+
+The number is stored encrypted (Fernet; several keys for rotation: the first encrypts,
+all decrypt) and beside it an HMAC of it, so "who has this PESEL" is one indexed
+equality without decrypting anything. Nothing can search by a part of the number.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
+from functools import lru_cache
 
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from stdnum.pl import pesel
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 _CENTURY_MONTH_OFFSET = {1800: 80, 1900: 0, 2000: 20, 2100: 40, 2200: 60}
 
@@ -17,3 +30,39 @@ def make_pesel(birth: dt.date, serial: int, *, female: bool) -> str:
     number = body + pesel.calc_check_digit(body)
     assert pesel.is_valid(number), number
     return number
+
+
+def mask_pesel(value: str | None) -> str:
+    """Show only the last four digits: enough to tell people apart at a desk."""
+    if not value:
+        return ""
+    return "•" * (len(value) - 4) + value[-4:]
+
+
+def pesel_digest(value: str) -> str:
+    """The keyed hash stored beside the encrypted number ("" for no number)."""
+    if not value:
+        return ""
+    key = settings.PESEL_HASH_KEY.encode()
+    return hmac.new(key, value.strip().encode(), hashlib.sha256).hexdigest()
+
+
+def pesel_encrypt(value: str) -> str:
+    return _fernet(tuple(settings.PESEL_ENCRYPTION_KEYS)).encrypt(value.encode()).decode()
+
+
+def pesel_decrypt(token: str) -> str:
+    try:
+        return _fernet(tuple(settings.PESEL_ENCRYPTION_KEYS)).decrypt(token.encode()).decode()
+    except InvalidToken:
+        raise ImproperlyConfigured(
+            "A stored PESEL cannot be decrypted with PESEL_ENCRYPTION_KEYS: "
+            "was a key removed before `manage.py pesel_rotate_key` re-encrypted the rows?"
+        ) from None
+
+
+@lru_cache(maxsize=4)
+def _fernet(keys: tuple[str, ...]) -> MultiFernet:
+    if not keys:
+        raise ImproperlyConfigured("PESEL_ENCRYPTION_KEYS is empty")
+    return MultiFernet([Fernet(key) for key in keys])

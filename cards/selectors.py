@@ -8,7 +8,16 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from .models import Card, CardEvent, Employment, Enrolment, Holder
+from .pesel import pesel_digest
 from .roles import sees_all_cards, unit_ids_of
+
+
+def holder_by_pesel(pesel: str) -> Holder | None:
+    """The holder with exactly this PESEL, through its keyed hash (the only PESEL search)."""
+    pesel = (pesel or "").strip()
+    if not pesel:
+        return None
+    return Holder.objects.filter(pesel_hash=pesel_digest(pesel)).first()
 
 
 def card_list_for_user(user: Any) -> QuerySet[Card]:

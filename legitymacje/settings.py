@@ -6,6 +6,9 @@ Production sets DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and REDIS_URL.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from pathlib import Path
 
 import dj_database_url
@@ -23,6 +26,20 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
     SECRET_KEY = "dev-only-insecure-key-never-use-in-production"  # noqa: S105
+
+def _derived_key(purpose: str) -> str:
+    """A key of its own per purpose, derived from SECRET_KEY when none is configured."""
+    digest = hmac.new(SECRET_KEY.encode(), f"legitymacje.{purpose}".encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(digest.digest()).decode()
+
+
+# PESEL at rest: Fernet keys, newest first (all decrypt, the first encrypts; after adding
+# a key run `manage.py pesel_rotate_key`), and the HMAC key of the exact-match hash (never
+# rotated without recomputing the hashes). Set both in production, so that SECRET_KEY can
+# change without losing the numbers.
+PESEL_ENCRYPTION_KEYS = env_list("PESEL_ENCRYPTION_KEYS", [_derived_key("pesel-encryption")])
+PESEL_HASH_KEY = env_str("PESEL_HASH_KEY") or _derived_key("pesel-hash")
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 
 INSTALLED_APPS = [

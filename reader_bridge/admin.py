@@ -113,7 +113,8 @@ class CardReadAdmin(ReadOnlyAdmin):
     list_select_related = ["device__unit", "card"]
     search_fields = ["message_id", "card__number", "card__chip_serial"]
     date_hierarchy = "received_at"
-    exclude = ["els_file", "cert_file"]
+    # The raw message and chip files carry the full PESEL: never shown, purged by retention.
+    exclude = ["body", "els_file", "cert_file"]
 
 
 @admin.register(ReadRequest)

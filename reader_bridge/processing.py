@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from cards import chip
 from cards.models import Card
+from cards.pesel import pesel_digest
 
 from .diagnosis import Facts, diagnose, is_card_failure
 from .models import (
@@ -159,7 +160,7 @@ def _compare(els: chip.ElsFile, card: Card, result: dict) -> list[str]:
     """Differences between the chip and the records; the validity date is informative."""
     data, holder = els.data, card.holder
     mismatches, notes = [], []
-    if data.pesel and holder.pesel and data.pesel != holder.pesel:
+    if data.pesel and holder.pesel_hash and pesel_digest(data.pesel) != holder.pesel_hash:
         mismatches.append("PESEL on the chip differs from the holder's")
     if data.album_number and holder.album_number and data.album_number != holder.album_number:
         mismatches.append("album number on the chip differs from the holder's")

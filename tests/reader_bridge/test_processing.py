@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from django.urls import reverse
 from django.utils import timezone
 
 from cards.chip_testing import ElsFields, build_test_els_file, make_test_pki, shared_test_pki
@@ -53,6 +54,19 @@ def test_genuine_card_matching_the_records_is_ok(device, card, trusted_ca, no_pr
     assert read.result["chip"]["data"]["chip_serial"] == card.chip_serial
     assert read.result["problems"] == []
     assert read.result["comparison"]["mismatches"] == []
+
+
+def test_the_stored_result_and_the_admin_show_the_chip_pesel_only_masked(
+        client, admin_user, device, card, trusted_ca, no_processing):
+    read = process(device, fields=chip_fields(card))
+    pesel = card.holder.pesel
+
+    assert read.result["chip"]["data"]["pesel"] == card.holder.masked_pesel
+    assert pesel not in str(CardRead.objects.get(pk=read.pk).result)
+    client.force_login(admin_user)
+    page = client.get(reverse("admin:reader_bridge_cardread_change", args=[read.pk]))
+    assert page.status_code == 200 and card.holder.masked_pesel in page.content.decode()
+    assert pesel not in page.content.decode()
 
 
 def test_processing_twice_changes_nothing(device, card, trusted_ca, no_processing):
