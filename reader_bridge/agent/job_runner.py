@@ -64,6 +64,10 @@ class JobRunner:
         while not stop.is_set():
             try:
                 envelope = self.fetch()
+            except RuntimeError:  # the client was closed: the agent is stopping
+                if stop.is_set():
+                    return
+                raise
             except (httpx.HTTPError, _Unavailable) as error:
                 delay = self.backoff.next_delay()
                 log.warning("no job poll (%s); retry in %.1f s", error, delay)

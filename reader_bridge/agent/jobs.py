@@ -143,7 +143,7 @@ class JobResult:
             "job_id": self.job_id, "outcome": self.outcome, "chip_serial": self.chip_serial,
             "read_back": _b64(self.read_back), "signed_file": _b64(self.signed_file),
             "failed_step": self.failed_step, "status_word": self.status_word,
-            "detail": self.detail, "timings_ms": self.timings_ms or {},
+            "detail": self.detail and self.detail[:500], "timings_ms": self.timings_ms or {},
             "finished_at": rfc3339(self.finished_at or datetime.now(UTC)),
         }
         return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()

@@ -39,6 +39,7 @@ class CardBehaviour:
     write_key_reference: int = 0x81
     write_pin: bytes | None = None   # VERIFY data that opens UPDATE BINARY; None: always open
     tear_at_write: int | None = None  # the n-th UPDATE BINARY (from 1) writes half, then CLOSE
+    hang_after_write: bool = False   # once written, READ BINARY is never answered
     apdus: list[bytes] = field(default_factory=list)  # every command APDU received
 
     @property
@@ -116,7 +117,8 @@ class SimulatedCard:
     def _read_binary(self, offset: int, le: int) -> bytes | object | None:
         if self._selected is None:
             return b"\x69\x86"
-        if offset == self.behaviour.hang_at_offset:
+        if offset == self.behaviour.hang_at_offset or (self.behaviour.hang_after_write
+                                                        and self.behaviour.writes):
             return None
         if offset == self.behaviour.close_at_offset:
             return CLOSE

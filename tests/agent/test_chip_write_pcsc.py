@@ -4,6 +4,8 @@ card, with jobs from the fake server: the access condition, a card pulled mid-wr
 from __future__ import annotations
 
 import base64
+import subprocess
+import sys
 
 import pytest
 
@@ -75,3 +77,27 @@ def test_card_pulled_out_mid_write_is_reported_torn_and_repaired_on_reinsertion(
     repair = server.hand_out(server.write_job(SERIAL, torn_file, new, repair=True))
     assert server.result_for(repair)["outcome"] == "written"
     assert again.els == new
+
+
+def test_agent_killed_between_write_and_read_back_reports_it_at_restart(
+        reader, server, state, start_agent, writable, els):
+    agent = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
+        [sys.executable, "-m", "reader_bridge.agent", "--state-dir", str(state.path), "run",
+         "--apdu-timeout", "30"], stderr=subprocess.DEVNULL)
+    try:
+        card = reader.insert(els, hang_after_write=True, **writable)
+        server.wait_for_messages(1)
+        job = server.hand_out(server.write_job(SERIAL, els, _new_file()))
+        server.wait_for(lambda: state.journal.write_begun(job["job_id"])
+                        and any(apdu[1] == 0xB0 for apdu in card.behaviour.apdus[-1:]))
+    finally:
+        agent.kill()  # mid read-back: no result was queued
+        agent.wait()
+    assert job["job_id"] not in server.results and not state.results.pending()
+
+    start_agent(job_wait=1)
+    result = server.result_for(job)
+    reader.remove(card)  # it hangs pcscd's reader until it is out
+
+    assert (result["outcome"], result["failed_step"]) == ("failed", "interrupted")
+    assert result["read_back"] is None
