@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django import forms
 from django.db.models import Q
@@ -66,6 +67,10 @@ class ReportFilters:
         if self.kind:
             query["kind"] = self.kind
         return query
+
+    def as_query_string(self) -> str:
+        """The filters ready to follow a "?" in a link (reports, their exports)."""
+        return urlencode(self.as_query())
 
 
 def default_range(today: dt.date) -> tuple[dt.date, dt.date]:

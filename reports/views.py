@@ -23,6 +23,8 @@ from .rollups import request_refresh_if_stale
 from .services import ExportRefused, export_file_name, export_job_create
 
 RECENT_JOBS = 10
+FIRST_COUNT_MESSAGE = _("The card history is being counted for this report for the first time. "
+                        "Download the file again in a moment.")
 
 
 def reports_access(view):
@@ -57,9 +59,11 @@ class ExportStartForm(forms.Form):
 @reports_access
 def report_index(request):
     form = _filter_form(request)
-    query = form.filters().as_query() if form.is_valid() else {}
+    filters = form.filters() if form.is_valid() else None
     return render(request, "reports/index.html", {
-        "form": form, "reports": REPORTS.values(), "query": query,
+        "form": form, "reports": REPORTS.values(),
+        "query": filters.as_query() if filters else {},
+        "query_string": filters.as_query_string() if filters else "",
         "export_form": ExportStartForm(),
         "jobs": ExportJob.objects.filter(owner=request.user)[:RECENT_JOBS],
     }, status=200 if form.is_valid() else 400)
@@ -79,7 +83,8 @@ def report_detail(request, slug: str):
         context["as_of"] = as_of = report.freshness()
         context["counting"] = as_of is None
         request_refresh_if_stale(as_of)
-    context.update(result=report.run(filters), filters=filters, query=filters.as_query())
+    context.update(result=report.run(filters), filters=filters, query=filters.as_query(),
+                   query_string=filters.as_query_string())
     return render(request, "reports/detail.html", context)
 
 
@@ -92,6 +97,10 @@ def report_export(request, slug: str, file_format: str):
     if not form.is_valid():
         return render(request, "reports/detail.html",
                       {"form": form, "report": report, "reports": REPORTS.values()}, status=400)
+    if report.freshness is not None and report.freshness() is None:
+        request_refresh_if_stale(None)
+        return HttpResponse(FIRST_COUNT_MESSAGE, status=409, headers={"Retry-After": "60"},
+                            content_type="text/plain; charset=utf-8")
     filters = form.filters()
     table = report.table(filters)
     name = f"{slug}-{filters.date_from}-{filters.date_to}.{file_format}"
