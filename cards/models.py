@@ -344,6 +344,11 @@ class Card(ConcurrentTransitionMixin, models.Model):
     def is_expired(self, today: dt.date) -> bool:
         return self.valid_until is None or self.valid_until < today
 
+    def has_lapsed(self, today: dt.date) -> bool:
+        """A card still in use whose chip date has passed: it needs an extension."""
+        return (self.valid_until is not None and self.valid_until < today
+                and not self.is_terminal)
+
     # --- transitions: state moves only; rules and permissions are checked before ---
 
     @transition(field=state, source=S.ACTIVE, target=S.AWAITING_HOLOGRAM,

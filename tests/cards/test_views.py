@@ -163,3 +163,22 @@ def test_holder_sees_own_cards_only(client, card):
     assert list(response.context["cards"]) == [card]
     assert client.get(reverse("cards:detail", args=[other.pk])).status_code == 404
     assert card.number in client.get(reverse("home")).content.decode()
+
+
+def test_a_card_past_its_chip_date_says_so_on_its_page_and_in_the_list(client, deans_office,
+                                                                         unit):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    lapsed = CardFactory(serving_unit=unit, valid_until=timezone.localdate() - dt.timedelta(1))
+    valid = CardFactory(serving_unit=unit)
+    client.force_login(deans_office)
+
+    page = client.get(reverse("cards:detail", args=[lapsed.pk])).content.decode()
+    listing = client.get(reverse("cards:list")).content.decode()
+    valid_page = client.get(reverse("cards:detail", args=[valid.pk])).content.decode()
+
+    assert "ważność wygasła — przedłuż" in page
+    assert listing.count("ważność wygasła — przedłuż") == 1
+    assert "ważność wygasła" not in valid_page
