@@ -139,9 +139,11 @@ def _load_pem(pem: str) -> x509.Certificate:
 
 
 def _identify(read: CardRead, els: chip.ElsFile | None) -> Card | None:
-    serials = {read.chip_serial, chip.normalise_serial(read.chip_serial)}
-    if els is not None and els.data.chip_serial:
-        serials = {els.data.chip_serial, chip.normalise_serial(els.data.chip_serial)}
+    """The card whose chip was in the reader. Signed data copied onto another chip name
+    someone else's card: the serial the reader saw wins, and data are trusted for it
+    only when the reader reported no serial."""
+    serial = read.chip_serial or (els.data.chip_serial if els is not None else "") or ""
+    serials = {serial, chip.normalise_serial(serial)} if serial else set()
     serials.discard("")
     if not serials:
         return None

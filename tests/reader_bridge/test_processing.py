@@ -304,3 +304,20 @@ def test_signer_phrase_must_fit_the_identified_cards_kind(device, unit, trusted_
     assert wrong.diagnosis == Diagnosis.INVALID_SIGNATURE
     assert "upoważnion" in wrong.diagnosis_detail
     assert right.diagnosis == Diagnosis.OK
+
+
+def test_data_copied_onto_another_chip_flag_the_chip_that_was_read(device, card, trusted_ca,
+                                                                    no_processing):
+    carrier = CardFactory(serving_unit=card.serving_unit)
+
+    read = process(device, fields=chip_fields(card), chip_serial=carrier.chip_serial)
+
+    assert read.diagnosis == Diagnosis.INVALID_SIGNATURE
+    assert read.card == carrier
+
+
+def test_copied_data_on_a_chip_the_system_does_not_know_name_no_card(device, card, trusted_ca,
+                                                                      no_processing):
+    read = process(device, fields=chip_fields(card), chip_serial="04FFFFFFFF")
+
+    assert (read.diagnosis, read.card) == (Diagnosis.INVALID_SIGNATURE, None)
