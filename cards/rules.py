@@ -8,6 +8,7 @@ and API ask them to show which actions are possible right now.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -33,6 +34,9 @@ HOLOGRAM_BOXES = {CardKind.ELS: 12, CardKind.ELD: 5}
 
 STUDENT_LEVELS = (Level.FIRST_CYCLE, Level.SECOND_CYCLE, Level.UNIFORM_MASTER)
 MASTER_LEVELS = (Level.SECOND_CYCLE, Level.UNIFORM_MASTER)
+
+# A contactless chip's UID: 4, 7 or 10 bytes in hex (some readers report 5 to 9).
+CHIP_SERIAL = re.compile(r"(?:[0-9A-F]{2}){4,10}")
 
 # The error texts USOS shows; staff recognise them, so they stay in Polish verbatim.
 NO_SIGNING_CERTIFICATE = "Nie znaleziono certyfikatu do podpisu"
@@ -212,3 +216,12 @@ def action_refusal(
     if action == "replace" and "replacement_reason" in params:
         return replacement_refusal(card, params["replacement_reason"])
     return None
+
+
+def chip_serial_refusal(serial: str) -> str | None:
+    """A chip serial (already normalised: upper case, no separators) as a reader reports it."""
+    if CHIP_SERIAL.fullmatch(serial):
+        return None
+    return _("“%(serial)s” is not a chip serial number: it is the hexadecimal number the "
+             "reader shows (8 to 20 digits 0–9 and A–F, e.g. 04A1B2C3D4E5F6).") % {
+        "serial": serial}

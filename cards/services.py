@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 
-from . import policy, rules
+from . import chip, policy, rules
 from .actions import ACTIONS, check_action_input
 from .errors import ActionForbidden, ActionNotPossible, ActionRefused, CardConflict
 from .hooks import run_transition_hooks
@@ -53,9 +53,12 @@ def card_issue(*, actor: Any, source: str, note: str = "", **fields: Any) -> Car
 
 def _replace(card: Card, *, actor: Any, source: str, today: dt.date, replacement_reason: str,
              new_number: str, new_chip_serial: str) -> dict:
-    number, serial = new_number.strip(), new_chip_serial.strip()
+    number, serial = new_number.strip(), chip.normalise_serial(new_chip_serial)
     if not number or not serial:
         raise ActionRefused(_("The new card's number and chip serial are required."))
+    refusal = rules.chip_serial_refusal(serial)
+    if refusal:
+        raise ActionRefused(refusal)
     if Card.objects.filter(number=number).exists():
         raise ActionRefused(_("A card with number %(number)s already exists.") % {"number": number})
     if Card.objects.filter(chip_serial=serial).exists():

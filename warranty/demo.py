@@ -133,7 +133,8 @@ class _Demo:
             if step == "hand_over":
                 card = Card.objects.get(pk=case.card_id)  # numbers the same on every run
                 params = {"new_number": f"{card.number}-N",
-                          "new_chip_serial": f"{card.chip_serial}N"}
+                          # demo chips start 04: another first byte keeps it unique
+                          "new_chip_serial": f"08{card.chip_serial[2:]}"}
             case_act(case_id=case.pk, action=step, actor=self.actor_for(step), source=WEB,
                      note=NOTES.get(step, ""), **params)
 

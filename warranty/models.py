@@ -364,11 +364,14 @@ class Payment(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     def is_settled(self) -> bool:
         return self.status in SETTLED_PAYMENT_STATUSES
 
-    @transition(field=status, source=PaymentStatus.DUE, target=PaymentStatus.PAID)
+    # A refunded fee is owed again: the duplicate waits until it is paid again or waived.
+    @transition(field=status, source=[PaymentStatus.DUE, PaymentStatus.REFUNDED],
+                target=PaymentStatus.PAID)
     def mark_paid(self, *, reference: str, paid_on) -> None:
         self.reference, self.paid_on = reference, paid_on
 
-    @transition(field=status, source=PaymentStatus.DUE, target=PaymentStatus.WAIVED)
+    @transition(field=status, source=[PaymentStatus.DUE, PaymentStatus.REFUNDED],
+                target=PaymentStatus.WAIVED)
     def waive(self, *, reason: str) -> None:
         self.waived_reason = reason
 

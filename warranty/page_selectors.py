@@ -134,6 +134,7 @@ def case_work_for_user(user: Any, case: Case) -> CaseWork:
     payment_actions: list[str] = []
     if payment is not None and policy.staff_refusal(user, case, PAYMENT_ROLES) is None:
         payment_actions = {PaymentStatus.DUE: ["pay", "waive"],
+                           PaymentStatus.REFUNDED: ["pay", "waive"],
                            PaymentStatus.PAID: ["refund"]}.get(payment.status, [])
     can_attempt = (case.kind == CaseKind.EXTENSION_FAILURE and case.state in ATTEMPT_STATES
                    and policy.staff_refusal(user, case, ATTEMPT_ROLES) is None)

@@ -277,9 +277,9 @@ def test_warranty_needs_ssos_intake(card, deans_office, cards_alone):
     act(card, "mark_damaged", deans_office, note="pęknięta")
     with pytest.raises(ActionRefused, match="(?i)duplicate|duplikat"):
         act(card, "replace", deans_office, replacement_reason="warranty",
-            new_number="N1", new_chip_serial="C1")
+            new_number="N1", new_chip_serial="04C0FFEEC1")
     card = act(card, "replace", deans_office, replacement_reason="duplicate",
-               new_number="N1", new_chip_serial="C1")
+               new_number="N1", new_chip_serial="04C0FFEEC1")
     assert card.state == S.REPLACED
 
 
@@ -288,7 +288,7 @@ def test_replacement_number_must_be_new(card, deans_office):
     act(card, "report_lost", deans_office, note="zgubiona w tramwaju")
     with pytest.raises(ActionRefused):
         act(card, "replace", deans_office, replacement_reason="duplicate",
-            new_number=other.number, new_chip_serial="C-unique")
+            new_number=other.number, new_chip_serial="04C0FFEE99")
     card.refresh_from_db()
     assert card.state == S.LOST
     assert Card.objects.count() == 2

@@ -54,7 +54,7 @@ def test_direct_replace_before_payment_is_refused_and_rolled_back(card, deans_of
     move(card, "mark_damaged", deans_office)
     with pytest.raises(ActionRefused):
         move(card, "replace", deans_office, replacement_reason="duplicate", new_number="N1",
-             new_chip_serial="C1")
+             new_chip_serial="04C0FFEEC1")
     card.refresh_from_db()
     assert card.state == CardState.DAMAGED and not card.__class__.objects.filter(
         number="N1").exists()
@@ -67,7 +67,7 @@ def test_direct_replace_at_hand_over_closes_the_case(card, deans_office):
     act(case, "order_duplicate", deans_office)
     act(case, "mark_ready", deans_office)
     move(card, "replace", deans_office, replacement_reason="duplicate", new_number="N2",
-         new_chip_serial="C2")
+         new_chip_serial="04C0FFEEC2")
     case.refresh_from_db()
     assert case.state == S.HANDED_OVER and case.new_card.number == "N2"
 
@@ -77,7 +77,7 @@ def test_warranty_replace_without_assessment_is_refused(card, deans_office, ssos
     move(card, "hand_to_ssos", ssos)
     with pytest.raises(ActionRefused, match=r"ELS/\d{4}/00001"):
         move(card, "replace", ssos, replacement_reason="warranty", new_number="N3",
-             new_chip_serial="C3")
+             new_chip_serial="04C0FFEEC3")
     case = Case.objects.get(card=card)
     act(case, "approve_warranty", ssos, checklist=CLEAN)
 

@@ -42,7 +42,7 @@ def test_fault_to_warranty_exchange(card, deans_office, ssos):
     assert case.assessment.outcome == Assessment.Outcome.WARRANTY
     case = act(case, "order_replacement", ssos)
     case = act(case, "mark_ready", ssos)
-    case = act(case, "hand_over", ssos, new_number="ELS-NEW-1", new_chip_serial="04FF01")
+    case = act(case, "hand_over", ssos, new_number="ELS-NEW-1", new_chip_serial="04FF0100")
 
     assert case.state == S.HANDED_OVER
     assert case.card.state == CardState.REPLACED
@@ -75,7 +75,7 @@ def test_fault_assessed_dirty_becomes_paid_duplicate(card, deans_office, ssos):
                       paid_on=timezone.localdate())
     case = act(case, "order_duplicate", ssos)
     case = act(case, "mark_ready", ssos)
-    case = act(case, "hand_over", ssos, new_number="ELS-DUP-1", new_chip_serial="04FF02")
+    case = act(case, "hand_over", ssos, new_number="ELS-DUP-1", new_chip_serial="04FF0200")
     assert case.state == S.HANDED_OVER
     assert case.new_card.events.get().reason  # issued as a paid duplicate
     assert case.card.state == CardState.REPLACED
@@ -91,7 +91,7 @@ def test_damage_and_lost_go_straight_to_paid_duplicate(card, deans_office, kind,
     payment_waive(case_id=case.pk, actor=deans_office, source="web", reason="trudna sytuacja")
     case = act(case, "order_duplicate", deans_office)
     case = act(case, "mark_ready", deans_office)
-    case = act(case, "hand_over", deans_office, new_number="N-1", new_chip_serial="C-1")
+    case = act(case, "hand_over", deans_office, new_number="N-1", new_chip_serial="04C0FFEE01")
     assert case.state == S.HANDED_OVER and case.payment.status == PaymentStatus.WAIVED
 
 

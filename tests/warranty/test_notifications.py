@@ -149,7 +149,7 @@ def test_not_collected_reminder_and_none_once_collected(card, deans_office, run_
     with run_on_commit():
         assert reminders_send_due(now=_later(60 * 24 * 8)) == 1
     assert "odebra" in mail.outbox[0].body or "collect" in mail.outbox[0].body
-    act(case, "hand_over", deans_office, new_number="N-9", new_chip_serial="C-9")
+    act(case, "hand_over", deans_office, new_number="N-9", new_chip_serial="04C0FFEE09")
     assert reminders_send_due(now=_later(60 * 24 * 30)) == 0
 
 

@@ -72,14 +72,14 @@ def test_duplicate_not_printed_before_payment(card, deans_office):
 def test_hand_over_refused_before_payment_and_after_refund(card, deans_office):
     case = open_case(card, "lost", deans_office)
     with pytest.raises(ActionNotPossible):
-        act(case, "hand_over", deans_office, new_number="N", new_chip_serial="C")
+        act(case, "hand_over", deans_office, new_number="N", new_chip_serial="04A1B2C3")
     payment_mark_paid(case_id=case.pk, actor=deans_office, source="web", reference="R",
                       paid_on=timezone.localdate())
     case = act(case, "order_duplicate", deans_office)
     case = act(case, "mark_ready", deans_office)
     payment_refund(case_id=case.pk, actor=deans_office, source="web", reason="błędna wpłata")
     with pytest.raises(ActionRefused, match="(?i)zwr|refund|paid|opłac"):
-        act(case, "hand_over", deans_office, new_number="N", new_chip_serial="C")
+        act(case, "hand_over", deans_office, new_number="N", new_chip_serial="04A1B2C3")
     case.refresh_from_db()
     assert case.state == S.READY_FOR_PICKUP and case.card.state == CardState.LOST
 
@@ -176,7 +176,7 @@ def test_hand_over_needs_a_new_card_number(card, deans_office, ssos):
         act(case, "hand_over", ssos, new_number="", new_chip_serial="")
     existing = CardFactory()
     with pytest.raises(ActionRefused):
-        act(case, "hand_over", ssos, new_number=existing.number, new_chip_serial="NEW")
+        act(case, "hand_over", ssos, new_number=existing.number, new_chip_serial="04AB12CD34")
     case.refresh_from_db()
     assert case.state == S.READY_FOR_PICKUP
 
@@ -199,3 +199,44 @@ def test_payment_needs_reference_and_a_real_date(card, deans_office):
                           paid_on=timezone.localdate() + dt.timedelta(days=1))
     case.refresh_from_db()
     assert case.payment.status == "due"
+
+
+def test_a_refund_after_printing_is_no_dead_end(card, deans_office):
+    case = open_case(card, "lost", deans_office)
+    payment_mark_paid(case_id=case.pk, actor=deans_office, source="web", reference="R1",
+                      paid_on=timezone.localdate())
+    case = act(act(case, "order_duplicate", deans_office), "mark_ready", deans_office)
+    payment_refund(case_id=case.pk, actor=deans_office, source="web", reason="błędna wpłata")
+
+    payment_mark_paid(case_id=case.pk, actor=deans_office, source="web", reference="R2",
+                      paid_on=timezone.localdate())
+    case = act(case, "hand_over", deans_office, new_number="ELS-NEW-9",
+               new_chip_serial="04A1B2C3D4E5F6")
+
+    assert case.state == S.HANDED_OVER
+    assert case.payment.reference == "R2"
+
+
+@pytest.mark.parametrize("serial", ["xyz", "04FF01", "04 A1 B2 C3 D4 E5 F6 07 08 09 0A"])
+def test_hand_over_refuses_what_is_not_a_chip_serial(card, deans_office, serial):
+    case = open_case(card, "lost", deans_office)
+    payment_mark_paid(case_id=case.pk, actor=deans_office, source="web", reference="R",
+                      paid_on=timezone.localdate())
+    case = act(act(case, "order_duplicate", deans_office), "mark_ready", deans_office)
+
+    with pytest.raises(ActionRefused, match="szesnastkow"):
+        act(case, "hand_over", deans_office, new_number="ELS-NEW-9", new_chip_serial=serial)
+    case.refresh_from_db()
+    assert case.state == S.READY_FOR_PICKUP
+
+
+def test_hand_over_stores_the_serial_as_the_reader_reports_it(card, deans_office):
+    case = open_case(card, "lost", deans_office)
+    payment_mark_paid(case_id=case.pk, actor=deans_office, source="web", reference="R",
+                      paid_on=timezone.localdate())
+    case = act(act(case, "order_duplicate", deans_office), "mark_ready", deans_office)
+
+    case = act(case, "hand_over", deans_office, new_number="ELS-NEW-9",
+               new_chip_serial="04:a1:b2:c3:d4:e5:f6")
+
+    assert case.new_card.chip_serial == "04A1B2C3D4E5F6"
