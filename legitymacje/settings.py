@@ -188,6 +188,14 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
 }
 
+# Retention: raw reads (message and chip files, with the full PESEL) and photos of closed
+# cases are purged nightly after these many days (`manage.py purge_expired` by hand).
+RETENTION_RAW_READ_DAYS = env_int("RETENTION_RAW_READ_DAYS", 90)
+RETENTION_PHOTO_DAYS = env_int("RETENTION_PHOTO_DAYS", 365)
+CELERY_BEAT_SCHEDULE["purge-expired-personal-data"] = {
+    "task": "legitymacje.tasks.expired_data_purge_task", "schedule": 86400.0,
+}
+
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}

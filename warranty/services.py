@@ -12,7 +12,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -45,6 +44,7 @@ from .models import (
     PaymentStatus,
 )
 from .notifications import notify_holder_of_state, notify_ssos_of_fault
+from .photos import photo_cleaned
 from .transitions import ATTEMPT_ROLES, OPEN_CARD_ACTION, PAYMENT_ROLES, TRANSITIONS
 
 K, C = CaseKind, CaseState
@@ -476,41 +476,13 @@ def case_comment_add(*, case_id: int, actor: Any, body: str,
                                       visible_to_holder=visible_to_holder)
 
 
-ATTACHMENT_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
-
-
-def attachment_max_bytes() -> int:
-    return int(getattr(settings, "WARRANTY_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024))
-
-
-def _photo_content_type(upload: UploadedFile) -> str:
-    """The photo's real type (read from its content, not its name), or a refusal."""
-    from PIL import Image, UnidentifiedImageError
-
-    limit = attachment_max_bytes()
-    if upload.size is None or upload.size > limit:
-        raise ActionRefused(_("The photo is larger than %(mb)s MB.") % {"mb": limit // 2**20})
-    try:
-        upload.seek(0)
-        with Image.open(upload) as image:
-            image_format = image.format
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
-        raise ActionRefused(_("The file is not a readable photo.")) from exc
-    finally:
-        upload.seek(0)
-    if image_format not in ATTACHMENT_FORMATS:
-        raise ActionRefused(_("Only JPEG, PNG or WebP photos are accepted."))
-    return ATTACHMENT_FORMATS[image_format]
-
-
 def case_attachment_add(*, case_id: int, actor: Any, upload: UploadedFile,
                         description: str = "") -> Attachment:
-    content_type = _photo_content_type(upload)
+    photo, content_type = photo_cleaned(upload)
     with transaction.atomic():
         case = _lock_for_staff(case_id, actor)
         return Attachment.objects.create(
-            case=case, file=upload, content_type=content_type, size=upload.size,
+            case=case, file=photo, content_type=content_type, size=photo.size,
             description=description.strip()[:200], uploaded_by=actor)
 
 
