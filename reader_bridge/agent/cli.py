@@ -82,7 +82,7 @@ def run(state: State, apdu_timeout: float) -> int:
 
 def simulate(state: State, els_file: Path, cert_file: Path | None, failure: str | None,
              count: int, interval: float, reader_name: str, wait: float,
-             chip_serial: str | None = None) -> int:
+             chip_serial: str | None = None, writable: bool = False) -> int:
     from reader_bridge.agent.delivery import Deliverer
     from reader_bridge.agent.runner import record
 
@@ -107,7 +107,27 @@ def simulate(state: State, els_file: Path, cert_file: Path | None, failure: str 
         print(f"{left} read(s) still queued in {state.outbox.queue_dir}; "
               "`run` or the next `simulate` delivers them")
         return 3
+    if writable:
+        return _serve_write_jobs(state, els_file, cert, chip_serial, wait)
     return 0
+
+
+def _serve_write_jobs(state: State, els_file: Path, cert: bytes | None,
+                      chip_serial: str | None, wait: float) -> int:
+    from reader_bridge.agent.simulate import WritableChip, serve_jobs
+
+    if not chip_serial:
+        raise UsageError("--writable needs --chip-serial (the job names the chip it may write)")
+    if state.server_public_key() is None:
+        raise UsageError("this state directory has no server key: jobs are off")
+    before = els_file.read_bytes()
+    outcome = serve_jobs(state, WritableChip(els_file, cert, chip_serial), wait)
+    if outcome is None:
+        print(f"no job came within {wait:.0f} s (is an extension armed for this reader?)")
+        return 4
+    changed = els_file.read_bytes() != before
+    print(f"job {outcome}; chip file {'rewritten' if changed else 'unchanged'}: {els_file}")
+    return 0 if outcome == "written" else 5
 
 
 def card_profile(state: State, profile: str | None, key_reference: str, pad_to: int,
@@ -199,6 +219,9 @@ def build_parser() -> argparse.ArgumentParser:
                      "(another than the file's: a copy on a foreign chip)")
     sim.add_argument("--wait", type=float, default=10.0,
                      help="seconds to keep retrying delivery before leaving reads queued")
+    sim.add_argument("--writable", action="store_true",
+                     help="then carry out the server's write jobs on the file for --wait "
+                     "seconds (the file is the chip; needs --chip-serial)")
 
     profile_cmd = commands.add_parser(
         "card-profile", help="show or set the card's write access condition (docs/agent.md)")
@@ -234,7 +257,8 @@ def main(argv: list[str] | None = None) -> int:
             return run(state, args.apdu_timeout)
         if args.command == "simulate":
             return simulate(state, args.els_file, args.cert_file, args.fail, args.count,
-                            args.interval, args.reader, args.wait, args.chip_serial)
+                            args.interval, args.reader, args.wait, args.chip_serial,
+                            args.writable)
         return status(state)
     except (UsageError, NotEnrolled, PermissionError, FileNotFoundError) as error:
         print(f"legitymacje-reader: {error}", file=sys.stderr)

@@ -8,6 +8,7 @@ most once (the journal); one seen again gets its first result again.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import threading
 import uuid
@@ -97,24 +98,24 @@ class JobRunner:
         except ValueError as error:
             raise _Unavailable(f"not JSON: {error}") from error
 
-    def handle(self, envelope: dict) -> None:
+    def handle(self, envelope: dict) -> str | None:
+        """Carry out (or refuse) one job; the outcome of the result queued, if any."""
         assert self.server_key is not None
         try:
             job = open_job(envelope, self.server_key, self.config.device_id)
         except JobRefused as refusal:
             log.warning("job %s refused: %s", refusal.job_id or "?", refusal)
             if refusal.job_id is None:
-                return
-            if refusal.authentic and self._resend(refusal.job_id):
-                return
+                return None
+            if refusal.authentic and (outcome := self._resend(refusal.job_id)):
+                return outcome
             # A job the server did not sign says nothing true: answer, but do not journal.
-            self._finish(JobResult(refusal.job_id, "refused", failed_step=refusal.step,
-                                   detail=str(refusal)), journal=refusal.authentic)
-            return
-        if self._resend(job.job_id):
-            return
+            return self._finish(JobResult(refusal.job_id, "refused", failed_step=refusal.step,
+                                          detail=str(refusal)), journal=refusal.authentic)
+        if outcome := self._resend(job.job_id):
+            return outcome
         log.info("job %s: %s %s", job.job_id, job.kind, job.card_number)
-        self._finish(self.carry_out(job))
+        return self._finish(self.carry_out(job))
 
     def carry_out(self, job: Job) -> JobResult:
         if job.kind == "write_els":
@@ -176,16 +177,16 @@ class JobRunner:
         count = self.read_now()
         return JobResult(job.job_id, "read", detail=f"{count} card(s) read")
 
-    def _resend(self, job_id: str) -> bool:
+    def _resend(self, job_id: str) -> str | None:
         """A job already done: queue its first result again (the server sees it once)."""
         if (body := self.state.journal.result(job_id)) is None:
-            return False
+            return None
         log.info("job %s was done before; sending its result again", job_id)
         self.state.results.add(lambda _sequence: body)
         self.on_result()
-        return True
+        return json.loads(body)["outcome"]
 
-    def _finish(self, result: JobResult, journal: bool = True) -> None:
+    def _finish(self, result: JobResult, journal: bool = True) -> str:
         body = result.encode()
         # Queue first: a crash before the journal entry leaves the result queued, and
         # report_interrupted sees it there.
@@ -194,6 +195,7 @@ class JobRunner:
             self.state.journal.finish(result.job_id, body)
         log.info("%s", result.summary())
         self.on_result()
+        return result.outcome
 
 
 class _Unavailable(Exception):

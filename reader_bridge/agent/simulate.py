@@ -1,8 +1,21 @@
-"""A reader without hardware for the demo: reads made up from an ELS file, or failures."""
+"""A reader without hardware for the demo: reads made up from an ELS file, or failures,
+and a writable chip that carries out the server's write jobs on that file."""
 
 from __future__ import annotations
 
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from reader_bridge.agent.apdu import Transport
 from reader_bridge.agent.message import ReadResult
+from reader_bridge.agent.simulated_card import CardBehaviour, SimulatedCard
+from reader_bridge.agent.state import State
+from reader_bridge.agent.storage import write_durably
+
+log = logging.getLogger("legitymacje_reader")
 
 SIMULATED_READER = "Simulated reader"
 SIMULATED_ATR = bytes.fromhex("3B8F8001804F0CA000000306030001000000006A")
@@ -33,3 +46,62 @@ def simulated_read(els: bytes, cert: bytes | None = None, failure: str | None = 
     return ReadResult(reader_name, atr=atr, timings_ms={"total": 5000.0 if failure == "timeout"
                                                          else 12.5},
                       **FAILURES[failure])  # type: ignore[arg-type]
+
+
+# The simulated chip's write access condition; `card-profile verify-pin` with this PIN
+# opens it (the demo's agent state is set up so).
+SIMULATED_WRITE_PIN = "12345678"
+
+
+class WritableChip:
+    """The simulated reader's chip for the demo: the EF.ELS file on disk *is* the chip, so
+    a write job rewrites the file (and the next `simulate` reads the new one)."""
+
+    def __init__(self, els_file: Path, cert: bytes | None, chip_serial: str) -> None:
+        self.els_file = els_file
+        self.chip_serial = chip_serial.upper()
+        self.card = SimulatedCard(els_file.read_bytes(), cert, CardBehaviour(
+            serial=bytes.fromhex(self.chip_serial), write_pin=SIMULATED_WRITE_PIN.encode()))
+
+    @contextmanager
+    def find(self, chip_serial: str) -> Iterator[tuple[Transport, int] | None]:
+        if chip_serial.upper() != self.chip_serial:
+            yield None
+            return
+        self.card.power_on()
+        try:
+            yield self.card.transmit, 0xFF
+        finally:
+            if self.card.els != self.els_file.read_bytes():
+                write_durably(self.els_file, self.card.els)
+
+
+def serve_jobs(state: State, chip: WritableChip, wait: float, poll: int = 5) -> str | None:
+    """Carry out the server's jobs on `chip` for up to `wait` seconds, delivering each result;
+    stop after a write. Returns the last result's outcome (None: no job came)."""
+    from reader_bridge.agent.delivery import Deliverer
+    from reader_bridge.agent.job_runner import JobRunner
+    from reader_bridge.agent.jobs import result_path
+
+    results = Deliverer(state, outbox=state.results, path_for=result_path, noun="result",
+                        backoff_first=0.5, backoff_max=5.0)
+    runner = JobRunner(state, chip.find, wait=poll)
+    outcome = None
+    deadline = time.monotonic() + wait
+    try:
+        while time.monotonic() < deadline and outcome not in ("written", "refused"):
+            try:
+                envelope = runner.fetch()
+            except Exception as error:  # noqa: BLE001 (a demo: say it and try again)
+                log.warning("no job poll: %s", error)
+                time.sleep(1)
+                continue
+            if envelope is not None:
+                outcome = runner.handle(envelope) or outcome
+                results.deliver_pending()
+        while results.deliver_pending() is not None and time.monotonic() < deadline:
+            time.sleep(0.5)
+    finally:
+        runner.close()
+        results.close()
+    return outcome

@@ -51,7 +51,8 @@ class FakeServer:
         self.nonces: set[str] = set()
         self.polls = 0
         self.results_failing: int | None = None  # results refused, jobs still handed out
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self.on_read: Callable[[dict], None] | None = None  # e.g. hand out a job
         self._httpd: ThreadingHTTPServer | None = None
         self.port = 0
         self.up()
@@ -194,6 +195,8 @@ class FakeServer:
                 return 409, {"code": "replay"}
             return 200, {"status": "accepted"}
         self.stored[message_id] = body
+        if self.on_read:
+            self.on_read(json.loads(body))
         return 201, {"read_id": len(self.stored), "status": "accepted"}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
 import os
 import subprocess
@@ -159,7 +160,7 @@ def test_enrol_keeps_the_server_key_that_signs_jobs(state, server):
 
 
 def test_card_profile_is_set_owner_only_and_shown(state, monkeypatch, capsys):
-    monkeypatch.setattr(sys, "stdin", __import__("io").StringIO("4321\n"))
+    monkeypatch.setattr(sys, "stdin", io.StringIO("4321\n"))
 
     assert _cli(state.path, "card-profile", "verify-pin", "--key-reference", "82",
                 "--pad-to", "8", "--pin-stdin") == 0
@@ -174,9 +175,36 @@ def test_card_profile_is_set_owner_only_and_shown(state, monkeypatch, capsys):
 
 
 def test_a_card_profile_the_agent_would_refuse_is_not_stored(state, monkeypatch, capsys):
-    monkeypatch.setattr(sys, "stdin", __import__("io").StringIO("\n"))
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n"))
 
     assert _cli(state.path, "card-profile", "verify-pin", "--pin-stdin") == 2
 
     assert "PIN not empty" in capsys.readouterr().err
     assert not state.card_profile.path.exists()
+
+
+def test_writable_simulated_reader_rewrites_its_chip_file_through_a_job(state, server,
+                                                                        els_path, capsys,
+                                                                        monkeypatch):
+    from reader_bridge.agent.simulate import SIMULATED_WRITE_PIN
+
+    old, new = els_path.read_bytes(), els_file(signature_size=710)
+    jobs = []
+    server.on_read = lambda read: jobs.append(server.hand_out(
+        server.write_job(read["chip_serial"], base64.b64decode(read["files"]["els"]), new)))
+    monkeypatch.setattr(sys, "stdin", io.StringIO(SIMULATED_WRITE_PIN + "\n"))
+    assert _cli(state.path, "card-profile", "verify-pin", "--pin-stdin") == 0
+
+    assert _cli(state.path, "simulate", "--els-file", str(els_path), "--chip-serial",
+                "0478AB12CD3480", "--writable", "--wait", "10") == 0
+
+    assert els_path.read_bytes() == new != old
+    assert server.result_for(jobs[0])["outcome"] == "written"
+    assert "job written; chip file rewritten" in capsys.readouterr().out
+
+
+def test_writable_simulated_reader_says_when_no_job_comes(state, server, els_path, capsys):
+    assert _cli(state.path, "simulate", "--els-file", str(els_path), "--chip-serial",
+                "0478AB12CD3480", "--writable", "--wait", "2") == 4
+
+    assert "no job came within 2 s" in capsys.readouterr().out
