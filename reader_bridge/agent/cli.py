@@ -20,6 +20,7 @@ from reader_bridge.agent.signing import create_key, public_key_pem
 from reader_bridge.agent.simulate import FAILURES, SIMULATED_READER, simulated_read
 from reader_bridge.agent.state import DEFAULT_STATE_DIR, Config, NotEnrolled, State
 from reader_bridge.agent.storage import write_durably
+from reader_bridge.agent.workstation_signing import SigningCard, SigningSetupError
 
 log = logging.getLogger("legitymacje_reader")
 
@@ -63,10 +64,11 @@ def enrol(state: State, server: str, code: str, name: str, ca_file: str | None,
     return device_id
 
 
-def run(state: State, apdu_timeout: float) -> int:
+def run(state: State, apdu_timeout: float, pin_stdin: bool = False) -> int:
     from reader_bridge.agent.runner import Agent
 
-    agent = Agent(state, apdu_timeout=apdu_timeout)
+    signer = _open_signing_card(state, pin_stdin)
+    agent = Agent(state, apdu_timeout=apdu_timeout, signer=signer)
     stopped = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopped.set())
@@ -77,7 +79,48 @@ def run(state: State, apdu_timeout: float) -> int:
     stopped.wait()
     log.info("stopping")
     agent.stop()
+    if signer is not None:
+        signer.close()
     return 0
+
+
+def _open_signing_card(state: State, pin_stdin: bool):
+    """The employee's signing card, logged in with the PIN typed here (None: not set up)."""
+    try:
+        card = state.signing_card.load()
+        if card is None:
+            return None
+        pin = sys.stdin.readline().rstrip("\n") if pin_stdin else \
+            getpass.getpass(f"PIN of the signing card {card.token_label}: ")
+        signer = card.open(pin)
+    except SigningSetupError as error:
+        raise UsageError(f"signing card: {error}") from error
+    log.info("signing card %s ready", card.token_label)
+    return signer
+
+
+def signing_card(state: State, module: str | None, token_label: str | None,
+                 key_label: str | None, key_id: str | None, off: bool) -> int:
+    """Show, set or remove the employee's signing card (`signing.json`)."""
+    try:
+        if off:
+            state.signing_card.save(None)
+        elif module or token_label:
+            if not (module and token_label):
+                raise UsageError("give both --module and --token")
+            state.signing_card.save(SigningCard(module, token_label, key_label, key_id))
+        card = state.signing_card.load()
+    except SigningSetupError as error:
+        raise UsageError(str(error)) from error
+    print(f"signing card: {_describe(card)}")
+    return 0
+
+
+def _describe(card: SigningCard | None) -> str:
+    if card is None:
+        return "none (this workstation does not sign)"
+    key = f"key label {card.key_label}" if card.key_label else f"key id {card.key_id}"
+    return f"token {card.token_label!r}, {key}, module {card.module}"
 
 
 def simulate(state: State, els_file: Path, cert_file: Path | None, failure: str | None,
@@ -174,6 +217,10 @@ def status(state: State) -> int:
         print(f"card profile: {state.card_profile.load().describe()}")
     except ProfileError as error:
         print(f"card profile: {error}")
+    try:
+        print(f"signing card: {_describe(state.signing_card.load())}")
+    except SigningSetupError as error:
+        print(f"signing card: {error}")
     print(f"readers:  {_readers_line()}")
     return 0
 
@@ -207,6 +254,17 @@ def build_parser() -> argparse.ArgumentParser:
     run_cmd = commands.add_parser("run", help="watch the readers and post every read")
     run_cmd.add_argument("--apdu-timeout", type=float, default=5.0,
                          help="seconds a card may take to answer one command")
+    run_cmd.add_argument("--pin-stdin", action="store_true",
+                         help="read the signing card's PIN from standard input, not a prompt")
+
+    signing_cmd = commands.add_parser(
+        "signing-card", help="show or set the employee's signing card (PKCS#11)")
+    signing_cmd.add_argument("--module", help="PKCS#11 module, e.g. "
+                             "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so")
+    signing_cmd.add_argument("--token", help="the token (card) label")
+    signing_cmd.add_argument("--key-label", help="the signing key's label")
+    signing_cmd.add_argument("--key-id", help="the signing key's id (hex)")
+    signing_cmd.add_argument("--off", action="store_true", help="this workstation does not sign")
 
     sim = commands.add_parser("simulate", help="post reads from a simulated reader (demo)")
     sim.add_argument("--els-file", type=Path, required=True, help="DER file of EF.ELS")
@@ -254,7 +312,10 @@ def main(argv: list[str] | None = None) -> int:
             return card_profile(state, args.profile, args.key_reference, args.pad_to,
                                 args.pad_byte, args.pin_stdin)
         if args.command == "run":
-            return run(state, args.apdu_timeout)
+            return run(state, args.apdu_timeout, args.pin_stdin)
+        if args.command == "signing-card":
+            return signing_card(state, args.module, args.token, args.key_label, args.key_id,
+                                args.off)
         if args.command == "simulate":
             return simulate(state, args.els_file, args.cert_file, args.fail, args.count,
                             args.interval, args.reader, args.wait, args.chip_serial,

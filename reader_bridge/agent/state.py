@@ -4,6 +4,7 @@
     key.pem       Ed25519 private key, mode 0600
     server_key.pem the server's Ed25519 public key that signs jobs (from `enrol`)
     card-profile.json  the card's write access condition, mode 0600 (card_profile.py)
+    signing.json  the employee's signing card, if this workstation signs (workstation_signing.py)
     queue/        reads not yet accepted by the server, one file per sequence number
     rejected/     reads the server refused for good, with the reason next to each
     results/      job results, queued and delivered like reads (queue/, rejected/)
@@ -25,6 +26,7 @@ from reader_bridge.agent.journal import JobJournal
 from reader_bridge.agent.outbox import Outbox
 from reader_bridge.agent.signing import load_key
 from reader_bridge.agent.storage import write_durably
+from reader_bridge.agent.workstation_signing import SigningCardFile
 
 DEFAULT_STATE_DIR = Path("~/.local/state/legitymacje-reader")
 
@@ -61,6 +63,7 @@ class State:
         self.results = Outbox(self.path / "results")
         self.journal = JobJournal(self.path / "jobs")
         self.card_profile = CardProfileFile(self.path / "card-profile.json")
+        self.signing_card = SigningCardFile(self.path / "signing.json")
 
     def config(self) -> Config:
         try:
