@@ -129,34 +129,47 @@ def simulate(state: State, els_file: Path, cert_file: Path | None, failure: str 
     from reader_bridge.agent.delivery import Deliverer
     from reader_bridge.agent.runner import record
 
-    els = els_file.read_bytes()
     cert = cert_file.read_bytes() if cert_file else None
     deliverer = Deliverer(state, backoff_first=0.5, backoff_max=5.0)
+
+    def insert() -> None:
+        record(state, simulated_read(els_file.read_bytes(), cert, failure, reader_name,
+                                     chip_serial))
+        deliverer.deliver_pending()
+
     try:
+        if writable:
+            return _serve_write_jobs(state, els_file, cert, chip_serial, wait, insert,
+                                     deliverer)
         for number in range(count):
             if number:
                 time.sleep(interval)
-            record(state, simulated_read(els, cert, failure, reader_name, chip_serial))
-            deliverer.deliver_pending()
-        deadline = time.monotonic() + wait
-        while (delay := deliverer.deliver_pending()) is not None:
-            if time.monotonic() + delay > deadline:
-                break
-            time.sleep(delay)
+            insert()
+        _deliver_within(deliverer, wait)
     finally:
         deliverer.close()
+    return _report_queued(state)
+
+
+def _deliver_within(deliverer, wait: float) -> None:
+    deadline = time.monotonic() + wait
+    while (delay := deliverer.deliver_pending()) is not None:
+        if time.monotonic() + delay > deadline:
+            break
+        time.sleep(delay)
+
+
+def _report_queued(state: State) -> int:
     left = len(state.outbox.pending())
     if left:
         print(f"{left} read(s) still queued in {state.outbox.queue_dir}; "
               "`run` or the next `simulate` delivers them")
         return 3
-    if writable:
-        return _serve_write_jobs(state, els_file, cert, chip_serial, wait)
     return 0
 
 
 def _serve_write_jobs(state: State, els_file: Path, cert: bytes | None,
-                      chip_serial: str | None, wait: float) -> int:
+                      chip_serial: str | None, wait: float, insert, deliverer) -> int:
     from reader_bridge.agent.simulate import WritableChip, serve_jobs
 
     if not chip_serial:
@@ -164,7 +177,8 @@ def _serve_write_jobs(state: State, els_file: Path, cert: bytes | None,
     if state.server_public_key() is None:
         raise UsageError("this state directory has no server key: jobs are off")
     before = els_file.read_bytes()
-    outcome = serve_jobs(state, WritableChip(els_file, cert, chip_serial), wait)
+    outcome = serve_jobs(state, WritableChip(els_file, cert, chip_serial), wait, insert)
+    _deliver_within(deliverer, 5)
     if outcome is None:
         print(f"no job came within {wait:.0f} s (is an extension armed for this reader?)")
         return 4

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -76,16 +76,30 @@ class WritableChip:
                 write_durably(self.els_file, self.card.els)
 
 
-def serve_jobs(state: State, chip: WritableChip, wait: float, poll: int = 5) -> str | None:
-    """Carry out the server's jobs on `chip` for up to `wait` seconds, delivering each result;
-    stop after a write. Returns the last result's outcome (None: no job came)."""
+def serve_jobs(state: State, chip: WritableChip, wait: float, insert: Callable[[], None],
+               poll: int = 5) -> str | None:
+    """The card goes into the simulated reader: carry out the server's jobs on `chip` for up
+    to `wait` seconds, delivering each result, until a write is done.
+
+    A card already expected (a `read_els` job is waiting: "read the card in the reader
+    now") is read by that job; otherwise `insert` posts the insertion's read. Returns the
+    last result's outcome (None: no job came).
+    """
     from reader_bridge.agent.delivery import Deliverer
     from reader_bridge.agent.job_runner import JobRunner
     from reader_bridge.agent.jobs import result_path
 
+    inserted = False
+
+    def read_now() -> int:
+        nonlocal inserted
+        insert()
+        inserted = True
+        return 1
+
     results = Deliverer(state, outbox=state.results, path_for=result_path, noun="result",
                         backoff_first=0.5, backoff_max=5.0)
-    runner = JobRunner(state, chip.find, wait=poll)
+    runner = JobRunner(state, chip.find, read_now=read_now, wait=1)
     outcome = None
     deadline = time.monotonic() + wait
     try:
@@ -96,7 +110,10 @@ def serve_jobs(state: State, chip: WritableChip, wait: float, poll: int = 5) -> 
                 log.warning("no job poll: %s", error)
                 time.sleep(1)
                 continue
-            if envelope is not None:
+            runner.wait = poll
+            if envelope is None and not inserted:
+                read_now()
+            elif envelope is not None:
                 outcome = runner.handle(envelope) or outcome
                 results.deliver_pending()
         while results.deliver_pending() is not None and time.monotonic() < deadline:

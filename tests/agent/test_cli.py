@@ -208,3 +208,22 @@ def test_writable_simulated_reader_says_when_no_job_comes(state, server, els_pat
                 "0478AB12CD3480", "--writable", "--wait", "2") == 4
 
     assert "no job came within 2 s" in capsys.readouterr().out
+
+
+def test_writable_simulated_reader_waiting_for_a_card_is_read_once_by_the_read_job(
+        state, server, els_path, capsys, monkeypatch):
+    from reader_bridge.agent.simulate import SIMULATED_WRITE_PIN
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO(SIMULATED_WRITE_PIN + "\n"))
+    assert _cli(state.path, "card-profile", "verify-pin", "--pin-stdin") == 0
+    read_job = server.hand_out(server.job("read_els", chip_serial="0478AB12CD3480"))
+    new = els_file(signature_size=710)
+    server.on_read = lambda read: server.hand_out(
+        server.write_job(read["chip_serial"], base64.b64decode(read["files"]["els"]), new))
+
+    assert _cli(state.path, "simulate", "--els-file", str(els_path), "--chip-serial",
+                "0478AB12CD3480", "--writable", "--wait", "10") == 0
+
+    assert len(server.stored) == 1  # read by the job, not a second time as an insertion
+    assert server.result_for(read_job)["outcome"] == "read"
+    assert els_path.read_bytes() == new
