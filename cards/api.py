@@ -12,12 +12,14 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from legitymacje.api_errors import error_response
 
 from .filters import CardFilter
+from .hologram_batch import confirm_holograms
 from .models import Card, EventSource, Holder, Unit
 from .selectors import card_get_for_user, card_list_for_user, holder_get_for_user
 from .serializers import (
@@ -25,6 +27,8 @@ from .serializers import (
     CardSerializer,
     CardTransitionInputSerializer,
     HolderDetailSerializer,
+    HologramBatchInputSerializer,
+    HologramBatchResultSerializer,
     UnitSerializer,
 )
 from .services import card_act
@@ -83,6 +87,32 @@ class CardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         )
         card = self.get_object()
         return Response(self.get_serializer(card).data)
+
+    @extend_schema(
+        summary=_("Confirm the holograms of several cards at once"),
+        description=_("Each card awaiting a hologram gets its number, in its own "
+                      "transaction: a refused card (its reason in `detail`) leaves the "
+                      "others confirmed. A card you may not see, or a card or number "
+                      "listed twice, rejects the whole request and changes nothing."),
+        tags=["cards"],
+        request=HologramBatchInputSerializer,
+        responses={200: HologramBatchResultSerializer, 400: ERROR_RESPONSES[400]},
+    )
+    @action(detail=False, methods=["post"], url_path="confirm-holograms")
+    def confirm_holograms(self, request: Request) -> Response:
+        data = HologramBatchInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        entries = data.validated_data["holograms"]
+        cards = card_list_for_user(request.user).in_bulk([entry["card"] for entry in entries])
+        unknown = [entry["card"] for entry in entries if entry["card"] not in cards]
+        if unknown:
+            raise ValidationError({"holograms": [
+                _("No such card, or you may not see it: %(card)s.") % {"card": pk}
+                for pk in unknown]})
+        outcomes = confirm_holograms(
+            entries=[(cards[entry["card"]], entry["hologram_number"]) for entry in entries],
+            actor=request.user, source=EventSource.API)
+        return Response(HologramBatchResultSerializer({"results": outcomes}).data)
 
 
 @extend_schema_view(list=extend_schema(summary=_("Organisational units"), tags=["units"]))

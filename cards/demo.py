@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .errors import ActionRefused
+from .holograms import university_code
 from .models import (
     Card,
     CardKind,
@@ -230,6 +231,7 @@ class DemoLoader:
         self.today = today
         self.rng = random.Random(SEED)  # noqa: S311 (repeatable demo data, not secrets)
         self.card_seq = 0
+        self.hologram_seq = 0
         self.replacements_left: list[str] = []
 
     def load(self) -> None:
@@ -391,6 +393,9 @@ class DemoLoader:
         action = step
         if step == "invalidate":
             action, params = "decide_invalidation", {"ground": profile.ground}
+        elif step == "confirm_hologram":
+            self.hologram_seq += 1
+            params = {"hologram_number": f"{university_code()}{self.hologram_seq:05d}"}
         elif step.startswith("replace_"):
             self.card_seq += 1
             action, params = "replace", {

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from . import policy
+from . import holograms, policy
 from .fields import EncryptedPeselField, PeselHashField
 from .pesel import mask_pesel, pesel_digest
 
@@ -491,3 +491,33 @@ class CardEvent(HistoryEntry):
 
     def to_state_label(self) -> str:
         return CardState(self.to_state).label
+
+
+def validate_hologram_number(value: str) -> None:
+    problem = holograms.number_format_problem(value)
+    if problem:
+        raise ValidationError(problem)
+
+
+class Hologram(models.Model):
+    """A hologram sticker on a card's reverse. Its number is unique across the university;
+    written with the history entry that confirmed it, never changed."""
+
+    card = models.ForeignKey(
+        Card, on_delete=models.PROTECT, related_name="holograms", verbose_name=_("card")
+    )
+    number = models.CharField(
+        _("hologram number"), max_length=8, unique=True, validators=[validate_hologram_number]
+    )
+    event = models.OneToOneField(
+        CardEvent, on_delete=models.PROTECT, related_name="hologram",
+        verbose_name=_("confirmed in"),
+    )
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("hologram")
+        verbose_name_plural = _("holograms")
+
+    def __str__(self) -> str:
+        return self.number

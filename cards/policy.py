@@ -72,3 +72,10 @@ def transition_permission(action: str) -> Callable[[Any, Any], bool]:
 
     permission.__name__ = f"may_{action}"
     return permission
+
+
+def may_act_somewhere(user: Any, action: str) -> bool:
+    """Whether the user's role allows `action` on some card (e.g. to offer a batch page)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return bool(user.is_superuser or roles_of(user) & ACTION_ROLES.get(action, frozenset()))

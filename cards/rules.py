@@ -15,12 +15,14 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import holograms
 from .models import (
     STATUS_KEEPING_STATUSES,
     Card,
     CardKind,
     EnrolmentStatus,
     Holder,
+    Hologram,
     InvalidationGround,
     Level,
     ReplacementReason,
@@ -190,6 +192,23 @@ def any_invalidation_refusal(card: Card, today: dt.date) -> str | None:
     return " ".join(reasons)
 
 
+def hologram_refusal(number: str) -> str | None:
+    """Why hologram `number` cannot be stuck on a card: not this university's format, or
+    already on a card (named, so staff can check which sticker went where)."""
+    problem = holograms.number_format_problem(number)
+    if problem:
+        return problem
+    taken = Hologram.objects.filter(number=number).select_related("card").first()
+    if taken:
+        return hologram_taken(number, taken.card)
+    return None
+
+
+def hologram_taken(number: str, card: Card) -> str:
+    return _("Hologram %(number)s is already on card %(card)s.") % {
+        "number": number, "card": card}
+
+
 def replacement_refusal(card: Card, reason: str) -> str | None:
     """A free warranty exchange needs the card assessed by SSOS; anything else is a duplicate."""
     if reason not in ReplacementReason.values:
@@ -213,6 +232,8 @@ def action_refusal(
         if ground is None:
             return any_invalidation_refusal(card, today)
         return invalidation_refusal(card, ground, today)
+    if action == "confirm_hologram" and "hologram_number" in params:
+        return hologram_refusal(params["hologram_number"])
     if action == "replace" and "replacement_reason" in params:
         return replacement_refusal(card, params["replacement_reason"])
     return None

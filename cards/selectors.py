@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Max, Prefetch, Q, QuerySet
 from django.http import Http404
 
-from .models import Card, CardEvent, Employment, Enrolment, Holder
+from .models import Card, CardEvent, CardState, Employment, Enrolment, Holder, Hologram
 from .pesel import pesel_digest
 from .roles import sees_all_cards, unit_ids_of
 
@@ -28,6 +28,20 @@ def card_list_for_user(user: Any) -> QuerySet[Card]:
         return cards
     visible = Q(serving_unit_id__in=unit_ids_of(user)) | Q(holder__user_id=user.pk)
     return cards.filter(visible)
+
+
+def hologram_queue(user: Any, unit_id: int | None = None) -> QuerySet[Card]:
+    """Cards awaiting a hologram that the user serves, in the order they were extended
+    (the order they come out of the reader at semester start). A university-wide office
+    sees every unit's; a dean's office its own units', not its own card as a holder."""
+    cards = card_list_for_user(user).filter(state=CardState.AWAITING_HOLOGRAM)
+    if not sees_all_cards(user):
+        cards = cards.filter(serving_unit_id__in=unit_ids_of(user))
+    if unit_id is not None:
+        cards = cards.filter(serving_unit_id=unit_id)
+    return cards.annotate(
+        extended_at=Max("events__at", filter=Q(events__action="extend"))
+    ).order_by("extended_at", "number")
 
 
 def card_search(cards: QuerySet[Card], query: str) -> QuerySet[Card]:
@@ -52,6 +66,7 @@ def card_get_for_user(user: Any, pk: int) -> Card:
         "holder__enrolments__unit",
         "holder__employments__unit",
         Prefetch("events", queryset=CardEvent.objects.select_related("actor")),
+        Prefetch("holograms", queryset=Hologram.objects.select_related("event")),
     )
     try:
         return cards.get(pk=pk)

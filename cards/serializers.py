@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from . import holograms
 from .actions import ACTIONS
 from .models import (
     Card,
@@ -20,6 +21,7 @@ from .models import (
     Employment,
     Enrolment,
     Holder,
+    Hologram,
     InvalidationGround,
     ReplacementReason,
     Unit,
@@ -41,6 +43,30 @@ class HolderRefSerializer(serializers.ModelSerializer):
     class Meta:
         model = Holder
         fields = ["id", "full_name", "album_number", "employee_number", "masked_pesel"]
+
+
+class HologramNumberField(serializers.CharField):
+    """Eight digits (spaces and dashes between them are dropped), this university's code."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("max_length", 20)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data) -> str:
+        number = holograms.normalise(super().to_internal_value(data))
+        problem = holograms.number_format_problem(number)
+        if problem:
+            raise serializers.ValidationError(problem)
+        return number
+
+
+class HologramSerializer(serializers.ModelSerializer):
+    confirmed_at = serializers.DateTimeField(source="event.at", read_only=True)
+    confirmed_by = serializers.CharField(source="event.actor_name", read_only=True)
+
+    class Meta:
+        model = Hologram
+        fields = ["number", "confirmed_at", "confirmed_by"]
 
 
 class CardSerializer(serializers.ModelSerializer):
@@ -122,10 +148,11 @@ def transition_options(card: Card, user: Any) -> list[dict]:
 
 class CardDetailSerializer(CardSerializer):
     available_transitions = serializers.SerializerMethodField()
+    holograms = HologramSerializer(many=True, read_only=True)
     history = CardEventSerializer(source="events", many=True, read_only=True)
 
     class Meta(CardSerializer.Meta):
-        fields = [*CardSerializer.Meta.fields, "available_transitions", "history"]
+        fields = [*CardSerializer.Meta.fields, "available_transitions", "holograms", "history"]
 
     @extend_schema_field(TransitionOptionSerializer(many=True))
     def get_available_transitions(self, card: Card) -> list[dict]:
@@ -148,8 +175,9 @@ class CardTransitionInputSerializer(serializers.Serializer):
     new_number = serializers.CharField(max_length=30, required=False, help_text=_("For replace."))
     new_chip_serial = serializers.CharField(max_length=64, required=False,
                                             help_text=_("For replace."))
+    hologram_number = HologramNumberField(required=False, help_text=_("For confirm_hologram."))
 
-    PARAMS = ("ground", "replacement_reason", "new_number", "new_chip_serial")
+    PARAMS = ("ground", "replacement_reason", "new_number", "new_chip_serial", "hologram_number")
 
     def validate(self, attrs: dict) -> dict:
         spec = ACTIONS[attrs["action"]]
@@ -169,6 +197,36 @@ class CardTransitionInputSerializer(serializers.Serializer):
 
     def params(self) -> dict[str, str]:
         return {p: self.validated_data[p] for p in self.PARAMS if p in self.validated_data}
+
+
+class HologramEntrySerializer(serializers.Serializer):
+    card = serializers.IntegerField(min_value=1, help_text=_("The card's id."))
+    hologram_number = HologramNumberField()
+
+
+class HologramBatchInputSerializer(serializers.Serializer):
+    holograms = HologramEntrySerializer(many=True, allow_empty=False, max_length=200)
+
+    def validate_holograms(self, entries: list[dict]) -> list[dict]:
+        for field, what in (("card", _("Card %(value)s is listed twice.")),
+                            ("hologram_number", _("Number %(value)s is listed twice."))):
+            values = [entry[field] for entry in entries]
+            twice = sorted({str(v) for v in values if values.count(v) > 1})
+            if twice:
+                raise serializers.ValidationError([what % {"value": v} for v in twice])
+        return entries
+
+
+class HologramOutcomeSerializer(serializers.Serializer):
+    card = serializers.IntegerField(source="card.pk")
+    hologram_number = serializers.CharField(source="number")
+    confirmed = serializers.BooleanField()
+    code = serializers.CharField(source="refusal.code", allow_null=True, default=None)
+    detail = serializers.CharField(source="refusal.message", allow_null=True, default=None)
+
+
+class HologramBatchResultSerializer(serializers.Serializer):
+    results = HologramOutcomeSerializer(many=True)
 
 
 class CardSummarySerializer(serializers.ModelSerializer):

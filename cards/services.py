@@ -14,7 +14,7 @@ from . import chip, policy, rules
 from .actions import ACTIONS, check_action_input
 from .errors import ActionForbidden, ActionNotPossible, ActionRefused, CardConflict
 from .hooks import run_transition_hooks
-from .models import Card, CardEvent, CardState, ReplacementReason
+from .models import Card, CardEvent, CardState, Hologram, ReplacementReason
 from .signals import card_transitioned
 
 
@@ -76,6 +76,17 @@ def _replace(card: Card, *, actor: Any, source: str, today: dt.date, replacement
             "new_card_number": new_card.number}
 
 
+def _stick_hologram(card: Card, event: CardEvent, number: str) -> None:
+    """The number's uniqueness holds in the database: of two cards given one number at
+    the same moment, the second is refused and its whole move undone."""
+    try:
+        with transaction.atomic():
+            Hologram.objects.create(card=card, number=number, event=event)
+    except IntegrityError as exc:
+        owner = Hologram.objects.select_related("card").get(number=number).card
+        raise ActionRefused(rules.hologram_taken(number, owner)) from exc
+
+
 def card_act(*, card_id: int, action: str, actor: Any, source: str,
              expected_state: str | None = None, note: str = "", today: dt.date | None = None,
              context: dict | None = None, **params: Any) -> Card:
@@ -123,6 +134,9 @@ def card_act(*, card_id: int, action: str, actor: Any, source: str,
                     card.extend(valid_until=semester.card_valid_until)
                     details = {"valid_until": semester.card_valid_until.isoformat(),
                                "semester": semester.cycle_code}
+                elif action == "confirm_hologram":
+                    card.confirm_hologram()
+                    details = {"hologram_number": params["hologram_number"]}
                 elif action == "decide_invalidation":
                     card.decide_invalidation(ground=params["ground"])
                     details = {"ground": params["ground"]}
@@ -134,6 +148,8 @@ def card_act(*, card_id: int, action: str, actor: Any, source: str,
         context = context or {}
         event = _record(card, action=action, from_state=from_state, actor=actor, source=source,
                         reason=note.strip(), details={**details, **context})
+        if action == "confirm_hologram":
+            _stick_hologram(card, event, params["hologram_number"])
         run_transition_hooks(card=card, event=event, actor=actor, context=context)
         _notify_after_commit(event)
     return card

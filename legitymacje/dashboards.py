@@ -50,10 +50,6 @@ def _queue_url(**params: str) -> str:
     return f"{reverse('warranty:list')}?{urlencode(params)}"
 
 
-def _card_url(state: str) -> str:
-    return f"{reverse('cards:list')}?{urlencode({'state': state})}"
-
-
 # The queues each role's panel shows, with the tone of a non-zero count.
 ROLE_QUEUES: dict[str, list[tuple[str, str]]] = {
     Role.DEANS_OFFICE: [("unit_payment_due", "action"), ("unit_corner_cut", "bad"),
@@ -69,7 +65,9 @@ ROLE_TITLES = {
 }
 # Card states the dean's office finishes by hand at the desk and no case tracks (a
 # pending invalidation has its case, counted in the "awaiting corner cut" queue).
-DEANS_CARD_STATES = [(S.AWAITING_HOLOGRAM, _("Cards awaiting a hologram"), "action")]
+# Each with the page that works through it.
+DEANS_CARD_STATES = [(S.AWAITING_HOLOGRAM, _("Cards awaiting a hologram"), "action",
+                      "cards:holograms")]
 
 
 def _card_counts(user: Any, states: list[str]) -> dict[str, int]:
@@ -92,12 +90,12 @@ def _staff_panels(user: Any) -> list[Panel]:
         Tile(_("Overdue"), counts["overdue"], _queue_url(overdue="on"), "bad"),
     ])
     panels = [_role_panel(role, counts) for role in ROLE_QUEUES if role in roles]
-    card_states = [state for state, _label, _tone in DEANS_CARD_STATES]
+    card_states = [state for state, _label, _tone, _page in DEANS_CARD_STATES]
     if Role.DEANS_OFFICE in roles or user.is_superuser:
         cards = _card_counts(user, card_states)
         target = panels[0] if panels and Role.DEANS_OFFICE in roles else overview
-        target.tiles += [Tile(label, cards[state], _card_url(state), tone)
-                         for state, label, tone in DEANS_CARD_STATES]
+        target.tiles += [Tile(label, cards[state], reverse(page), tone)
+                         for state, label, tone, page in DEANS_CARD_STATES]
     if user.is_superuser:
         panels = [_admin_panel(counts)]
     overview.links = _staff_links(user)

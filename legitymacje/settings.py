@@ -196,6 +196,13 @@ CELERY_BEAT_SCHEDULE["purge-expired-personal-data"] = {
     "task": "legitymacje.tasks.expired_data_purge_task", "schedule": 86400.0,
 }
 
+# Hologram numbers are this 3-digit university code followed by a 5-digit running number.
+HOLOGRAM_UNIVERSITY_CODE = env_str("HOLOGRAM_UNIVERSITY_CODE", "123")
+if not (len(HOLOGRAM_UNIVERSITY_CODE) == 3 and HOLOGRAM_UNIVERSITY_CODE.isascii()
+        and HOLOGRAM_UNIVERSITY_CODE.isdigit()):
+    raise ImproperlyConfigured("HOLOGRAM_UNIVERSITY_CODE must be 3 digits, "
+                               f"not {HOLOGRAM_UNIVERSITY_CODE!r}")
+
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}

@@ -41,8 +41,7 @@ def test_dean_office_sees_its_units_work(client, deans_office, other_deans_offic
     assert response.status_code == 200
     tiles = _tiles(response)
     assert tiles["Duplicate fee due"] == (1, reverse("warranty:list") + "?queue=unit_payment_due")
-    assert tiles["Cards awaiting a hologram"] == (
-        1, reverse("cards:list") + "?state=awaiting_hologram")
+    assert tiles["Cards awaiting a hologram"] == (1, reverse("cards:holograms"))
     assert tiles["Open cases"][0] == 1
     assert "Every queue of the university" not in response.content.decode()
 

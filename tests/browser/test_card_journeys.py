@@ -49,12 +49,16 @@ def test_clerk_extends_a_card_and_confirms_the_hologram(page, login, screenshot,
 
     open_action(page, "Przedłuż ważność").get_by_role("button").click()
     assert page.locator(".badge.big").inner_text() == str(CardState.AWAITING_HOLOGRAM.label)
-    open_action(page, "Potwierdź hologram").get_by_role("button").click()
+    hologram = open_action(page, "Potwierdź hologram")
+    hologram.get_by_label("Numer hologramu").fill("123 00042")
+    hologram.get_by_role("button").click()
 
     assert page.locator(".badge.big").inner_text() == str(CardState.ACTIVE.label)
+    assert "12300042" in page.locator(".facts").inner_text()
     card.refresh_from_db()
     assert (card.state, card.valid_until, card.hologram_count) == (
         CardState.ACTIVE, semester.card_valid_until, 1)
+    assert list(card.holograms.values_list("number", flat=True)) == ["12300042"]
     screenshot("card-extended")
 
 

@@ -52,3 +52,26 @@ def test_same_action_twice_records_once():
 
     assert outcomes.count("ok") == 1
     assert CardEvent.objects.filter(card=card, action="report_lost").count() == 1
+
+
+@pytest.mark.parametrize("rounds", range(3))
+def test_one_hologram_number_on_two_cards_at_once_only_one_gets_it(rounds):
+    unit = UnitFactory()
+    cards = CardFactory.create_batch(2, serving_unit=unit, state=CardState.AWAITING_HOLOGRAM)
+    clerks = UserFactory.create_batch(2, roles=["dziekanat"], units=[unit])
+
+    def confirm(card, clerk):
+        card_act(card_id=card.pk, action="confirm_hologram", actor=clerk, source="web",
+                 hologram_number="12300042")
+        return "ok"
+
+    outcomes = at_once([lambda c=c, u=u: confirm(c, u) for c, u in zip(cards, clerks, strict=True)],
+                       expected=(CardActionError,))
+
+    assert outcomes.count("ok") == 1
+    winner, loser = (cards if outcomes[0] == "ok" else cards[::-1])
+    refusal = next(o for o in outcomes if o != "ok")
+    assert str(winner) in refusal.message  # the refusal names the card that has it
+    loser.refresh_from_db()
+    assert (loser.state, loser.hologram_count) == (CardState.AWAITING_HOLOGRAM, 0)
+    assert not CardEvent.objects.filter(card=loser).exists()

@@ -45,7 +45,7 @@ def test_extension_sets_semester_date_and_waits_for_hologram(extendable, deans_o
     card = act(extendable, "extend", deans_office)
     assert card.state == S.AWAITING_HOLOGRAM
     assert card.valid_until == semester.card_valid_until
-    card = act(card, "confirm_hologram", deans_office)
+    card = act(card, "confirm_hologram", deans_office, hologram_number="12300001")
     card.refresh_from_db()
     assert card.state == S.ACTIVE
     assert card.hologram_count == 1
