@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class LegitymacjeConfig(AppConfig):
     name = "legitymacje"
     verbose_name = "Legitymacje"
+
+    def ready(self):
+        from . import middleware, second_factor, tokens  # noqa: F401  (their signal receivers)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -52,7 +53,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
+    "django_cas_ng",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -67,13 +72,20 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "legitymacje.middleware.PrivateResponsesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "legitymacje.middleware.SessionIdleTimeoutMiddleware",
+    "legitymacje.middleware.StaffSecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a lock-out into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "legitymacje.urls"
@@ -112,12 +124,53 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-AUTHENTICATION_BACKENDS = ["legitymacje.auth.UserWithHolderBackend"]
-# Sessions are read from the cache (Redis in production) and written through to the DB.
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username and address before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "legitymacje.auth.UserWithHolderBackend",
+    "legitymacje.sso.UniversityCASBackend",
+]
+# Sessions live in the database; the "sessions" cache only saves the read, and steps aside
+# when Redis is down (legitymacje.cache), so an outage logs nobody out.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_CACHE_ALIAS = "sessions"
+# A session ends after SESSION_IDLE_MINUTES without a request, and after
+# SESSION_MAX_HOURS in any case (legitymacje.middleware.SessionIdleTimeoutMiddleware).
+SESSION_IDLE_TIMEOUT = timedelta(minutes=env_int("SESSION_IDLE_MINUTES", 30))
+SESSION_COOKIE_AGE = env_int("SESSION_MAX_HOURS", 12) * 3600
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# University single sign-on (CAS, as USOS runs it). Off while CAS_SERVER_URL is empty;
+# local passwords stay for the demo and emergencies. The CAS user maps to the staff
+# account of the same username, else to the holder whose PESEL or album number the
+# attributes carry (legitymacje.sso).
+CAS_SERVER_URL = env_str("CAS_SERVER_URL")
+CAS_VERSION = "3"
+CAS_CREATE_USER = False
+CAS_STORE_NEXT = True
+CAS_LOGIN_MSG = None
+CAS_LOGGED_MSG = None
+CAS_LOGOUT_COMPLETELY = True
+CAS_REDIRECT_URL = "/"
+CAS_PESEL_ATTRIBUTE = env_str("CAS_PESEL_ATTRIBUTE", "pesel")
+CAS_ALBUM_ATTRIBUTE = env_str("CAS_ALBUM_ATTRIBUTE", "album")
+
+# Second factor (TOTP) for staff: optional per user; required for every staff role when set.
+OTP_REQUIRED_FOR_STAFF = env_bool("OTP_REQUIRED_FOR_STAFF", default=False)
+OTP_TOTP_ISSUER = "Legitymacje"
+
+# Login throttling (django-axes, in the database): AXES_FAILURE_LIMIT wrong passwords for
+# one username from one address lock that pair out for AXES_COOLOFF_MINUTES.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_CALLABLE = "legitymacje.throttling.locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_CLIENT_IP_CALLABLE = "legitymacje.client_ip.client_ip"
+AXES_SENSITIVE_PARAMETERS = ["password"]
 
 LANGUAGE_CODE = "pl"
 LANGUAGES = [("pl", _("Polish")), ("en", _("English"))]
@@ -203,18 +256,27 @@ if not (len(HOLOGRAM_UNIVERSITY_CODE) == 3 and HOLOGRAM_UNIVERSITY_CODE.isascii(
     raise ImproperlyConfigured("HOLOGRAM_UNIVERSITY_CODE must be 3 digits, "
                                f"not {HOLOGRAM_UNIVERSITY_CODE!r}")
 
+# A dead Redis answers within a second, never hangs a request.
+_REDIS_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+         "OPTIONS": _REDIS_OPTIONS}
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
+    ),
+    "sessions": (
+        {"BACKEND": "legitymacje.cache.DegradingRedisCache", "LOCATION": REDIS_URL,
+         "OPTIONS": _REDIS_OPTIONS, "KEY_PREFIX": "session"}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "sessions"}
+    ),
 }
 
 REST_FRAMEWORK = {
     # Token first, so a program without credentials gets 401 with WWW-Authenticate.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "legitymacje.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -223,6 +285,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "legitymacje.api_errors.exception_handler",
+}
+# API tokens: stored hashed, expire after API_TOKEN_DAYS, revoked on a password change
+# (legitymacje.tokens); made with `manage.py create_api_token USER`.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=env_int("API_TOKEN_DAYS", 90)),
+    "AUTH_HEADER_PREFIX": "Token",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Legitymacje API",
@@ -250,6 +318,27 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# No inline script or style anywhere: every page's JS and CSS are static files.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        # Logging out of CAS continues on the CAS server.
+        "form-action": ["'self'", *([CAS_SERVER_URL] if CAS_SERVER_URL else [])],
+    },
+}
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), serial=(), hid=(), bluetooth=(), "
+    "interest-cohort=(), browsing-topics=()"
+)
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -1,16 +1,18 @@
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import views
+from . import second_factor_views, sso_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/", sso_views.LoginView.as_view(), name="login"),
+    path("logout/", sso_views.logout, name="logout"),
+    path("cas/login/", sso_views.CASLoginView.as_view(), name="cas-login"),
+    path("account/second-factor/", second_factor_views.enrol, name="otp-enrol"),
+    path("account/second-factor/verify/", second_factor_views.verify, name="otp-verify"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
@@ -20,7 +22,9 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("api/", include("legitymacje.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"),
+         name="api-docs"),
 ]
 
 if settings.DEBUG:

@@ -13,3 +13,9 @@ class CaseConflict(CardConflict):
 class LookupRateLimited(CardActionError):
     status_code = 429
     code = "rate_limited"
+
+
+class LookupUnavailable(LookupRateLimited):
+    """The rate limit cannot be counted (cache down): refused, never let through."""
+    status_code = 503
+    code = "unavailable"

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from . import ratelimit
-from .errors import LookupRateLimited
+from .errors import LookupRateLimited, LookupUnavailable
 from .models import Case
 from .selectors import TimelineEntry, holder_timeline
 
@@ -34,10 +34,14 @@ def case_status_lookup(*, number: str, album_number: str, client_ip: str) -> Cas
     """The case's status for its holder, None if number and album do not match a case."""
     number, album_number = number.strip().upper(), album_number.strip()
     limits = _limits()
-    within = ratelimit.hit(f"case-lookup:ip:{client_ip}", limit=limits["per_ip"],
-                           window_seconds=limits["window_seconds"])
-    within = ratelimit.hit(f"case-lookup:case:{number}", limit=limits["per_case"],
-                           window_seconds=limits["window_seconds"]) and within
+    try:
+        within = ratelimit.hit(f"case-lookup:ip:{client_ip}", limit=limits["per_ip"],
+                               window_seconds=limits["window_seconds"])
+        within = ratelimit.hit(f"case-lookup:case:{number}", limit=limits["per_case"],
+                               window_seconds=limits["window_seconds"]) and within
+    except ratelimit.Unavailable as exc:
+        raise LookupUnavailable(_("The status check is unavailable for a moment. Please "
+                                  "try again in a few minutes.")) from exc
     if not within:
         raise LookupRateLimited(_("Too many attempts. Please try again in a few minutes."))
     if not number or not album_number:

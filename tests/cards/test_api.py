@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from io import StringIO
+
 import pytest
 
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import include, path, reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from cards import hooks
 from cards.errors import ActionRefused
 from cards.models import Card, CardKind, CardState, EnrolmentStatus, Level
+from legitymacje.tokens import create_token
 from tests.factories import (
     CardFactory,
     EnrolmentFactory,
@@ -330,10 +332,10 @@ def test_pesel_never_leaves_the_server_in_full(deans_office, ssos, card):
 
 
 def test_token_authentication(deans_office, card):
-    call_command("drf_create_token", deans_office.username, stdout=open("/dev/null", "w"))
-    token = Token.objects.get(user=deans_office)
+    out = StringIO()
+    call_command("create_api_token", deans_office.username, stdout=out)
     client = english_client()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {out.getvalue().strip()}")
     assert card_numbers(client.get(reverse("card-list"))) == {card.number}
     response = client.post(reverse("card-transition", args=[card.pk]),
                            {"action": "report_faulty", "note": "nie działa"}, format="json")
@@ -374,7 +376,7 @@ def test_session_authentication_enforces_csrf(deans_office, card):
 def test_list_query_count_does_not_grow_with_rows(deans_office, unit,
                                                   django_assert_num_queries):
     client = english_client()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=deans_office)}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {create_token(deans_office)}")
     old = CardFactory(serving_unit=unit, state=S.REPLACED)
     CardFactory(serving_unit=unit, replaces=old, holder=old.holder)
     CardFactory(serving_unit=unit)
