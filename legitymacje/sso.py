@@ -19,18 +19,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from cards.models import Holder
+from cards.selectors import holder_by_pesel  # the keyed-hash exact match, nothing else
 
 from .auth import UserWithHolderBackend
 
 logger = logging.getLogger(__name__)
-
-
-def holder_by_pesel(pesel: str) -> Holder | None:
-    """The only place single sign-on matches a PESEL: an exact match through the Holder's
-    own lookup (when PESEL is stored encrypted, the keyed hash goes here)."""
-    if not pesel:
-        return None
-    return Holder.objects.filter(pesel=pesel).first()
 
 
 def holder_by_album(album_number: str) -> Holder | None:
