@@ -65,11 +65,11 @@ class JobRunner:
         while not stop.is_set():
             try:
                 envelope = self.fetch()
-            except RuntimeError:  # the client was closed: the agent is stopping
-                if stop.is_set():
+            except (httpx.HTTPError, _Unavailable, RuntimeError) as error:
+                if stop.is_set():  # the client was closed under the poll: stopping
                     return
-                raise
-            except (httpx.HTTPError, _Unavailable) as error:
+                if isinstance(error, RuntimeError):
+                    raise
                 delay = self.backoff.next_delay()
                 log.warning("no job poll (%s); retry in %.1f s", error, delay)
                 stop.wait(delay)
