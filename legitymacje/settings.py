@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_fsm",
     "legitymacje",
+    "access_log",
     "cards",
     "warranty",
     "reader_bridge",
@@ -84,9 +85,24 @@ MIDDLEWARE = [
     "legitymacje.middleware.SessionIdleTimeoutMiddleware",
     "legitymacje.middleware.StaffSecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "access_log.middleware.AccessLogMiddleware",
     # Last, as django-axes asks: it turns a lock-out into the lock-out page.
     "axes.middleware.AxesMiddleware",
 ]
+
+# What the access log records (access_log.middleware): URL name → (subject, the URL keyword
+# with its id, channel). Admin change pages are logged as well, by model.
+ACCESS_LOGGED_ROUTES = {
+    "cards:detail": ("card", "pk", "page"),
+    "card-detail": ("card", "pk", "api"),
+    "holder-detail": ("holder", "pk", "api"),
+    "warranty:detail": ("case", "pk", "page"),
+    "warranty:receipt": ("case", "pk", "export"),
+    "warranty:attachment": ("case", "pk", "export"),
+    "case-detail": ("case", "pk", "api"),
+    "reports:export": ("report", "slug", "export"),
+    "reports:export-download": ("export file", "pk", "export"),
+}
 
 ROOT_URLCONF = "legitymacje.urls"
 WSGI_APPLICATION = "legitymacje.wsgi.application"

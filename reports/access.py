@@ -19,3 +19,7 @@ def report_unit_ids(user: Any) -> frozenset[int] | None:
     if user.is_superuser or Role.SSOS in roles_of(user):
         return None
     return unit_ids_of(user)
+
+
+def report_visible(user: Any, report: Any) -> bool:
+    return user.is_superuser or not report.admin_only

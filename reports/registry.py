@@ -24,6 +24,7 @@ class Report:
     help_params: dict | None = None
     # For reports read from a rollup: when its figures were last counted.
     freshness: Callable[[], dt.datetime | None] | None = None
+    admin_only: bool = False  # e.g. the access log: for administrators alone
 
     @property
     def help(self) -> str:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from .access import can_view_reports, report_unit_ids
+from .access import can_view_reports, report_unit_ids, report_visible
 from .catalogue import REPORTS
 from .datasets import DATASETS
 from .exports import csv_response, xlsx_response
@@ -36,6 +36,17 @@ def reports_access(view):
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+def _reports(request) -> list:
+    return [report for report in REPORTS.values() if report_visible(request.user, report)]
+
+
+def _report(request, slug: str):
+    report = REPORTS.get(slug)
+    if report is None or not report_visible(request.user, report):
+        raise Http404
+    return report
 
 
 def _filter_form(request) -> ReportFilterForm:
@@ -61,7 +72,7 @@ def report_index(request):
     form = _filter_form(request)
     filters = form.filters() if form.is_valid() else None
     return render(request, "reports/index.html", {
-        "form": form, "reports": REPORTS.values(),
+        "form": form, "reports": _reports(request),
         "query": filters.as_query() if filters else {},
         "query_string": filters.as_query_string() if filters else "",
         "export_form": ExportStartForm(),
@@ -71,11 +82,9 @@ def report_index(request):
 
 @reports_access
 def report_detail(request, slug: str):
-    report = REPORTS.get(slug)
-    if report is None:
-        raise Http404
+    report = _report(request, slug)
     form = _filter_form(request)
-    context = {"form": form, "report": report, "reports": REPORTS.values()}
+    context = {"form": form, "report": report, "reports": _reports(request)}
     if not form.is_valid():
         return render(request, "reports/detail.html", context, status=400)
     filters = form.filters()
@@ -90,13 +99,13 @@ def report_detail(request, slug: str):
 
 @reports_access
 def report_export(request, slug: str, file_format: str):
-    report = REPORTS.get(slug)
-    if report is None or file_format not in ExportFormat.values:
+    report = _report(request, slug)
+    if file_format not in ExportFormat.values:
         raise Http404
     form = _filter_form(request)
     if not form.is_valid():
         return render(request, "reports/detail.html",
-                      {"form": form, "report": report, "reports": REPORTS.values()}, status=400)
+                      {"form": form, "report": report, "reports": _reports(request)}, status=400)
     if report.freshness is not None and report.freshness() is None:
         request_refresh_if_stale(None)
         return HttpResponse(FIRST_COUNT_MESSAGE, status=409, headers={"Retry-After": "60"},
