@@ -26,8 +26,11 @@ class CardAction:
 ACTIONS: dict[str, CardAction] = {
     action.name: action
     for action in [
+        # Only the reader bridge supplies `written_file`: the new EF.ELS it wrote to the
+        # chip and read back verified. There is no database-only extension.
         CardAction("extend", _("Extend validity"),
-                   _("Re-sign the chip with the current semester's validity date.")),
+                   _("Re-sign the chip with the current semester's validity date."),
+                   params=("written_file",)),
         CardAction("confirm_hologram", _("Confirm hologram"),
                    _("The hologram sticker is on the reverse: the extension is complete."),
                    params=("hologram_number",)),

@@ -23,6 +23,7 @@ from django.db.models import ProtectedError, Q, QuerySet, RestrictedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .chip_testing import ElsFields, build_test_els_file
 from .errors import ActionRefused
 from .holograms import university_code
 from .models import (
@@ -42,6 +43,7 @@ from .models import (
 )
 from .pesel import make_pesel
 from .roles import Role
+from .rules import extension_target
 from .services import card_act, card_issue
 
 SEED = 2026
@@ -402,6 +404,8 @@ class DemoLoader:
                 "replacement_reason": step.removeprefix("replace_"),
                 "new_number": f"{card.kind}-{self.today.year}-{self.card_seq:06d}",
                 "new_chip_serial": f"04{self.card_seq:06X}{self.rng.getrandbits(32):08X}"}
+        elif step == "extend":
+            params = {"written_file": self.written_file(card)}
         ssos_acts = action == "hand_to_ssos" or params.get("replacement_reason") == (
             ReplacementReason.WARRANTY)
         actor = self.users["ssos"] if ssos_acts else self.deans_office(card.serving_unit.code)
@@ -410,6 +414,15 @@ class DemoLoader:
         if action == "replace":
             return Card.objects.select_related("serving_unit").get(replaces=card)
         return card
+
+    def written_file(self, card: Card) -> bytes:
+        """The chip file the extension wrote (demo data signed by the test PKI)."""
+        holder = card.holder
+        return build_test_els_file(ElsFields(
+            chip_serial=card.chip_serial, surnames=(holder.last_name,),
+            given_names=(holder.first_name,), album_number=holder.album_number,
+            pesel=holder.pesel,
+            valid_until=extension_target(self.today).card_valid_until), kind=card.kind)
 
     def deans_office(self, unit_code: str) -> User:
         return self.users["dziekanat" if unit_code == "WMI" else f"dziekanat-{unit_code.lower()}"]

@@ -15,7 +15,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import holograms
+from . import chip, holograms
 from .models import (
     STATUS_KEEPING_STATUSES,
     Card,
@@ -102,6 +102,23 @@ def extension_refusal(card: Card, today: dt.date, now: dt.datetime | None = None
     if card.valid_until and card.valid_until >= semester.card_valid_until:
         return _("The card is already valid until %(date)s.") % {"date": card.valid_until}
     return settlement_problem(card.holder, card.kind, semester, today)
+
+
+def written_file_refusal(card: Card, written_file: bytes, semester: Semester) -> str | None:
+    """The chip file an extension wrote must carry this card's chip serial and the
+    semester's date (its signature and byte-for-byte read-back are checked before, by the
+    reader bridge against the trusted certificates)."""
+    try:
+        data = chip.parse_els_file(written_file).data
+    except chip.ChipFileError as exc:
+        return _("The written chip file cannot be read: %(error)s") % {"error": exc.message}
+    if chip.normalise_serial(data.chip_serial) != chip.normalise_serial(card.chip_serial):
+        return _("The written chip file belongs to another chip (%(serial)s).") % {
+            "serial": data.chip_serial}
+    if data.valid_until != semester.card_valid_until:
+        return _("The written chip file is valid until %(written)s, not %(expected)s.") % {
+            "written": data.valid_until, "expected": semester.card_valid_until}
+    return None
 
 
 def _student_status_elsewhere(holder: Holder, levels: tuple[str, ...]) -> str | None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -87,6 +89,19 @@ def _stick_hologram(card: Card, event: CardEvent, number: str) -> None:
         raise ActionRefused(rules.hologram_taken(number, owner)) from exc
 
 
+def _extend(card: Card, written_file: bytes, today: dt.date) -> dict:
+    """Move the card to the validity date the chip now carries; keep the file in history."""
+    semester = rules.extension_target(today)
+    refusal = rules.written_file_refusal(card, written_file, semester)
+    if refusal:
+        raise ActionRefused(refusal)
+    card.extend(valid_until=semester.card_valid_until)
+    return {"valid_until": semester.card_valid_until.isoformat(),
+            "semester": semester.cycle_code,
+            "els_sha256": hashlib.sha256(written_file).hexdigest(),
+            "els_file": base64.b64encode(written_file).decode()}
+
+
 def card_act(*, card_id: int, action: str, actor: Any, source: str,
              expected_state: str | None = None, note: str = "", today: dt.date | None = None,
              context: dict | None = None, **params: Any) -> Card:
@@ -101,6 +116,9 @@ def card_act(*, card_id: int, action: str, actor: Any, source: str,
     spec = ACTIONS.get(action)
     if spec is None:
         raise ActionNotPossible(_("Unknown action."))
+    if action == "extend" and not params.get("written_file"):
+        raise ActionRefused(_("An extension is written to the chip: insert the card in a "
+                              "reader and choose “Extend” on the card page."))
     check_action_input(allowed=spec.params, params=params, note_required=spec.note_required,
                        note=note)
     today = today or timezone.localdate()
@@ -130,10 +148,7 @@ def card_act(*, card_id: int, action: str, actor: Any, source: str,
                 details = _replace(card, actor=actor, source=source, today=today, **params)
             else:
                 if action == "extend":
-                    semester = rules.extension_target(today)
-                    card.extend(valid_until=semester.card_valid_until)
-                    details = {"valid_until": semester.card_valid_until.isoformat(),
-                               "semester": semester.cycle_code}
+                    details = _extend(card, params["written_file"], today)
                 elif action == "confirm_hologram":
                     card.confirm_hologram()
                     details = {"hologram_number": params["hologram_number"]}

@@ -28,6 +28,7 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
     SECRET_KEY = "dev-only-insecure-key-never-use-in-production"  # noqa: S105
 
+
 def _derived_key(purpose: str) -> str:
     """A key of its own per purpose, derived from SECRET_KEY when none is configured."""
     digest = hmac.new(SECRET_KEY.encode(), f"legitymacje.{purpose}".encode(), hashlib.sha256)
@@ -40,6 +41,11 @@ def _derived_key(purpose: str) -> str:
 # change without losing the numbers.
 PESEL_ENCRYPTION_KEYS = env_list("PESEL_ENCRYPTION_KEYS", [_derived_key("pesel-encryption")])
 PESEL_HASH_KEY = env_str("PESEL_HASH_KEY") or _derived_key("pesel-hash")
+
+# The reader bridge signs every job it gives a workstation agent with an Ed25519 key:
+# base64 of its 32-byte seed. Set it in production: derived from SECRET_KEY, a change of
+# that key means enrolling every agent again.
+READER_JOB_KEY = env_str("READER_JOB_KEY") or _derived_key("reader-job-key")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 

@@ -15,6 +15,7 @@ from legitymacje.api_errors import ErrorSerializer
 
 from .errors import ReaderBridgeError
 from .ingest_endpoint import bounded_body, ingest_answer
+from .job_signing import server_public_key_pem
 from .serializers import (
     EnrolledSerializer,
     EnrolSerializer,
@@ -81,4 +82,5 @@ class EnrolApi(APIView):
                                   name=data.validated_data["name"])
         except ReaderBridgeError as exc:
             return _error(exc)
-        return Response({"device_id": str(device.pk)}, status=status.HTTP_201_CREATED)
+        return Response({"device_id": str(device.pk), "server_public_key": server_public_key_pem()},
+                        status=status.HTTP_201_CREATED)

@@ -247,3 +247,185 @@ class CardRead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.device.name} #{self.sequence} ({self.get_outcome_display()})"
+
+
+# --- extension through the chip (docs/reader-protocol.md, "Jobs") -------------------------
+
+# "Przedłuż" on a card page arms the reader this long for that card.
+EXTENSION_SESSION_LIFETIME = dt.timedelta(minutes=10)
+# A job not fetched by then is not handed out; the agent refuses it after this too.
+JOB_LIFETIME = dt.timedelta(minutes=2)
+
+
+class ExtensionSession(models.Model):
+    """A reader armed to extend one card (from its page) or, with no card, every card
+    inserted (a batch at semester start). Reads from the device while it is open are
+    extension attempts."""
+
+    device = models.ForeignKey(
+        ReaderDevice, on_delete=models.CASCADE, related_name="extension_sessions",
+        verbose_name=_("reader"),
+    )
+    card = models.ForeignKey(
+        Card, on_delete=models.CASCADE, null=True, blank=True, related_name="extension_sessions",
+        verbose_name=_("card"), help_text=_("Empty for a batch: every card inserted."),
+    )
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+",
+        verbose_name=_("started by"),
+    )
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("extension session")
+        verbose_name_plural = _("extension sessions")
+        indexes = [
+            models.Index(fields=["device", "-started_at"], condition=Q(ended_at=None),
+                         name="extension_session_open"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device} @ {self.started_at:%Y-%m-%d %H:%M}"
+
+    def is_open(self, now: dt.datetime) -> bool:
+        return self.ended_at is None and self.expires_at > now
+
+
+class JobKind(models.TextChoices):
+    READ_ELS = "read_els", _("read the card in the reader")
+    SIGN_ELS = "sign_els", _("sign the new chip file at the workstation")
+    WRITE_ELS = "write_els", _("write the new chip file")
+
+
+class JobState(models.TextChoices):
+    AWAITING_SIGNATURE = "awaiting_signature", _("awaiting the signature")
+    READY = "ready", _("ready for the reader")
+    SENT = "sent", _("sent to the reader (write in progress)")
+    VERIFIED = "verified", _("written and verified")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
+    EXPIRED = "expired", _("expired")
+
+
+UNFINISHED_JOB_STATES = (JobState.AWAITING_SIGNATURE, JobState.READY, JobState.SENT)
+
+
+class ChipWriteJob(models.Model):
+    """One job for one device and one chip: read it, sign its new file, or write it.
+
+    A write keeps the old and the new file, so that whatever the next read of the card
+    finds on the chip, the server knows whether the write landed (torn-write recovery).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("kind"), max_length=10, choices=JobKind.choices)
+    device = models.ForeignKey(
+        ReaderDevice, on_delete=models.CASCADE, related_name="jobs", verbose_name=_("reader")
+    )
+    card = models.ForeignKey(
+        Card, on_delete=models.CASCADE, related_name="chip_jobs", verbose_name=_("card")
+    )
+    session = models.ForeignKey(
+        ExtensionSession, on_delete=models.SET_NULL, null=True, blank=True, related_name="jobs",
+        verbose_name=_("extension session"),
+    )
+    read = models.ForeignKey(
+        CardRead, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("read that led to it"),
+    )
+    signs_for = models.OneToOneField(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="signature_job",
+        verbose_name=_("signs the file of"),
+    )
+    chip_serial = models.CharField(_("chip serial"), max_length=64)
+    old_file = models.BinaryField(_("EF.ELS before the extension"), null=True, blank=True)
+    current_sha256 = models.CharField(
+        _("SHA-256 of the chip file now"), max_length=64, blank=True,
+        help_text=_("The agent writes only over this file (or finds the new one there)."))
+    new_file = models.BinaryField(_("EF.ELS to write"), null=True, blank=True)
+    content = models.BinaryField(_("content to sign"), null=True, blank=True)
+    certificate = models.ForeignKey(
+        "cards.SigningCertificate", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("signing certificate"),
+    )
+    valid_until = models.DateField(
+        _("new validity"), null=True, blank=True,
+        help_text=_("Empty for a write that restores the old file."))
+    state = models.CharField(_("state"), max_length=20, choices=JobState.choices,
+                             default=JobState.READY)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0,
+                                                help_text=_("Writes of this file to the chip."))
+    result_sha256 = models.CharField(_("result SHA-256"), max_length=64, blank=True)
+    outcome = models.JSONField(_("outcome details"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("chip job")
+        verbose_name_plural = _("chip jobs")
+        constraints = [
+            # Two reads of one card at once must not start two writes.
+            models.UniqueConstraint(
+                fields=["card"], condition=Q(kind="write_els",
+                                             state__in=["awaiting_signature", "ready", "sent"]),
+                name="chip_job_one_write_per_card"),
+        ]
+        indexes = [
+            models.Index(fields=["device", "created_at"], condition=Q(state="ready"),
+                         name="chip_job_ready"),
+            models.Index(fields=["card", "-created_at"], name="chip_job_by_card"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.card} ({self.get_state_display()})"
+
+
+class ExtensionRefusal(models.Model):
+    """A read during an extension session that could not be extended, and why."""
+
+    session = models.ForeignKey(
+        ExtensionSession, on_delete=models.CASCADE, related_name="refusals",
+        verbose_name=_("extension session"),
+    )
+    card = models.ForeignKey(
+        Card, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+        verbose_name=_("card"),
+    )
+    read = models.ForeignKey(
+        CardRead, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("read"),
+    )
+    reason = models.TextField(_("reason"))
+    extension_error = models.CharField(_("extension error"), max_length=20, blank=True)
+    case_id = models.PositiveBigIntegerField(_("case"), null=True, blank=True)
+    at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("refused extension")
+        verbose_name_plural = _("refused extensions")
+
+    def __str__(self) -> str:
+        return f"{self.card or '?'}: {self.reason[:60]}"
+
+
+class DeviceNonce(models.Model):
+    """A nonce a device used on a signed GET: used once, kept while its timestamp is fresh."""
+
+    device = models.ForeignKey(ReaderDevice, on_delete=models.CASCADE, related_name="+")
+    nonce = models.UUIDField()
+    seen_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["device", "nonce"], name="device_nonce_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device_id}: {self.nonce}"

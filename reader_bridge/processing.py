@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from functools import lru_cache
-
-from cryptography import x509
 
 from django.db import transaction
 from django.utils import timezone
@@ -20,14 +17,15 @@ from cards.models import Card
 from cards.pesel import pesel_digest
 
 from .diagnosis import Facts, diagnose, is_card_failure
+from .extension import extension_on_read
 from .models import (
     CardRead,
     Diagnosis,
     ProcessingState,
     ReadOutcome,
     ReadRequest,
-    TrustedCertificate,
 )
+from .trust import trusted_certificates
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +93,7 @@ def read_process(read_id: int, *, now: dt.datetime | None = None) -> CardRead | 
         if request is not None:
             request.fulfilled_at = now
             request.save(update_fields=["fulfilled_at"])
+        extension_on_read(read, card=card if card_known else None, els=els, now=now)
     return read
 
 
@@ -121,21 +120,6 @@ def _verify(read: CardRead, els: chip.ElsFile, card: Card | None, today: dt.date
                                     kind=card.kind if card else None)
     result["problems"] = [{"code": p.code, "message": p.message} for p in problems]
     return problems
-
-
-def trusted_certificates() -> tuple[list[x509.Certificate], list[x509.Certificate]]:
-    """(anchors, seals) from the certificates an administrator marked trusted."""
-    anchors, seals = [], []
-    rows = TrustedCertificate.objects.filter(active=True).values_list("usage", "certificate_pem")
-    for usage, pem in rows:
-        cert = _load_pem(pem)
-        (seals if usage == TrustedCertificate.Usage.SEAL else anchors).append(cert)
-    return anchors, seals
-
-
-@lru_cache(maxsize=256)
-def _load_pem(pem: str) -> x509.Certificate:
-    return x509.load_pem_x509_certificate(pem.encode())
 
 
 def _identify(read: CardRead, els: chip.ElsFile | None) -> Card | None:

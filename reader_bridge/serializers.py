@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
+from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import (
@@ -109,3 +110,55 @@ class EnrolSerializer(serializers.Serializer):
 
 class EnrolledSerializer(serializers.Serializer):
     device_id = serializers.UUIDField()
+    server_public_key = serializers.CharField(
+        help_text="PEM of the server's Ed25519 key: every job is signed with it.")
+
+
+# --- the job channel ------------------------------------------------------------------
+
+class JobOutcome(StrEnum):
+    WRITTEN = "written"
+    SIGNED = "signed"
+    READ = "read"
+    FAILED = "failed"
+    REFUSED = "refused"
+
+
+class JobResult(BaseModel):
+    """The agent's answer to one job (docs/reader-protocol.md, "Results")."""
+
+    job_id: uuid.UUID
+    outcome: JobOutcome
+    chip_serial: _text(64, pattern=r"^[0-9A-Za-z:\- ]{1,64}$") | None = None
+    read_back: Base64File = None
+    signed_file: Base64File = None
+    failed_step: _text(30) | None = None
+    status_word: _text(4, pattern=r"^[0-9A-Fa-f]{4}$") | None = None
+    detail: _text(500) | None = None
+    timings_ms: dict[str, Annotated[float, Field(ge=0)]] | None = None
+
+    @field_validator("read_back")
+    @classmethod
+    def _written_carries_read_back(cls, read_back: bytes | None, info: ValidationInfo):
+        if info.data.get("outcome") == JobOutcome.WRITTEN and not read_back:
+            raise PydanticCustomError(
+                "read_back_missing", str(_("A written result must carry the file read back.")))
+        return read_back
+
+    @field_validator("signed_file")
+    @classmethod
+    def _signed_carries_file(cls, signed_file: bytes | None, info: ValidationInfo):
+        if info.data.get("outcome") == JobOutcome.SIGNED and not signed_file:
+            raise PydanticCustomError(
+                "signed_file_missing", str(_("A signed result must carry the signed file.")))
+        return signed_file
+
+
+class JobAnswerSerializer(serializers.Serializer):
+    job = serializers.CharField(help_text="Base64 of the job JSON, the exact signed bytes.")
+    signature = serializers.CharField(help_text="Base64 Ed25519 signature by the server key.")
+
+
+class JobResultAnswerSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=["verified", "rejected", "recorded", "already_received"])

@@ -121,7 +121,7 @@ def read_ingest(*, device_id: str | None, signature: str | None, body: bytes,
     if len(body) > MAX_BODY_BYTES:
         raise message_too_large()
     device = _device_key(device_id)
-    _check_signature(device, signature, body)
+    check_signature(device, signature, body)
     text, message = _validated_message(body)
     if message.sent_at > now + MAX_CLOCK_AHEAD:
         raise IngestRejected(_("The read is dated in the future; check the workstation clock."),
@@ -179,14 +179,8 @@ def _revoked() -> IngestRejected:
                           status_code=403)
 
 
-@lru_cache(maxsize=4096)
-def _device_key(device_id: str | None) -> DeviceKey:
-    """An active device's key, kept for the life of the process.
-
-    Refusals raise, so they are never cached: a device enrolled a moment later is known
-    at once. A revocation needs no cache entry dropped either: the INSERT itself checks it
-    (read_store), and the first refused read clears this cache.
-    """
+def device_key_lookup(device_id: str | None) -> DeviceKey:
+    """An active device's key, looked up now (the job channel checks revocation so)."""
     try:
         row = (ReaderDevice.objects.filter(pk=device_id)
                .values_list("pk", "public_key_pem", "revoked_at").first()
@@ -203,6 +197,13 @@ def _device_key(device_id: str | None) -> DeviceKey:
     return DeviceKey(pk=pk, verify_key=VerifyKey(raw_key))
 
 
+# An active device's key, kept for the life of the process. Refusals raise, so they are
+# never cached: a device enrolled a moment later is known at once. A revocation needs no
+# cache entry dropped either: the INSERT itself checks it (read_store), and the first
+# refused read clears this cache.
+_device_key = lru_cache(maxsize=4096)(device_key_lookup)
+
+
 _last_seen_written: dict[Any, dt.datetime] = {}
 
 
@@ -217,7 +218,7 @@ def _note_seen(device_id: Any, now: dt.datetime) -> None:
      .update(last_seen_at=now))
 
 
-def _check_signature(device: DeviceKey, signature: str | None, body: bytes) -> None:
+def check_signature(device: DeviceKey, signature: str | None, body: bytes) -> None:
     try:
         device.verify_key.verify(body, base64.b64decode(signature or "", validate=True))
     except (binascii.Error, ValueError, BadSignatureError):

@@ -131,3 +131,19 @@ class CardFactory(factory.django.DjangoModelFactory):
     chip_serial = factory.Sequence(lambda n: f"04A1{n:010X}")
     issued_on = dt.date(2024, 10, 1)
     valid_until = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=10))
+
+
+def written_chip_file(card, valid_until: dt.date | None = None, **changes) -> bytes:
+    """The EF.ELS an extension of `card` writes: its data, the semester's date, signed by
+    the test PKI (what the reader bridge hands to `card_act` after a verified read-back)."""
+    from cards.chip_testing import ElsFields, build_test_els_file
+    from cards.rules import extension_target
+
+    semester = extension_target(timezone.localdate())
+    holder = card.holder
+    fields = {"chip_serial": card.chip_serial, "surnames": (holder.last_name,),
+              "given_names": (holder.first_name,), "album_number": holder.album_number,
+              "pesel": holder.pesel,
+              "valid_until": valid_until or (semester.card_valid_until if semester
+                                             else timezone.localdate())}
+    return build_test_els_file(ElsFields(**{**fields, **changes}), kind=card.kind)

@@ -111,11 +111,11 @@ def test_action_needing_a_note_shows_the_error_and_changes_nothing(admin_client_
     assert card.events.get().reason == "skradziona w tramwaju"
 
 
-def test_extension_refusal_uses_the_usos_wording(admin_client_, unit):
-    card = CardFactory(serving_unit=unit)
-    response = run_action(admin_client_, "act_extend", [card])
-    assert states(card) == [S.ACTIVE]
-    assert any("Nie znaleziono certyfikatu do podpisu" in m for m in shown_messages(response))
+def test_extension_is_not_offered_in_the_admin_it_is_written_to_the_chip(admin_client_, card):
+    actions = admin_client_.get(reverse(CHANGELIST)).context["action_form"].fields["action"]
+    names = [name for name, _label in actions.choices]
+    assert "act_extend" not in names
+    assert "act_report_lost" in names
 
 
 def test_replacement_is_not_offered_in_bulk(admin_client_, card):

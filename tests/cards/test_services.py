@@ -17,6 +17,7 @@ from tests.factories import (
     SemesterFactory,
     SigningCertificateFactory,
     UserFactory,
+    written_chip_file,
 )
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +34,9 @@ def extendable(card):
 
 
 def act(card, action, actor, **kwargs):
+    """`extend` with the file a verified chip write hands over, as the reader bridge does."""
+    if action == "extend":
+        kwargs.setdefault("written_file", written_chip_file(card))
     return card_act(card_id=card.pk, action=action, actor=actor, source="web", **kwargs)
 
 
@@ -57,6 +61,25 @@ def test_extension_sets_semester_date_and_waits_for_hologram(extendable, deans_o
     assert event.actor == deans_office and event.source == "web"
     assert event.actor_name == deans_office.get_full_name()  # kept if the account goes
     assert event.details["valid_until"] == semester.card_valid_until.isoformat()
+    assert event.details["els_sha256"]  # the file written to the chip stays on record
+
+
+def test_extension_without_a_written_chip_file_is_refused(extendable, deans_office):
+    with pytest.raises(ActionRefused, match="(?i)czytnik"):
+        card_act(card_id=extendable.pk, action="extend", actor=deans_office, source="api")
+    extendable.refresh_from_db()
+    assert extendable.state == S.ACTIVE
+
+
+@pytest.mark.parametrize("changes", [{"chip_serial": "04FFFFFFFFFF"},
+                                     {"valid_until": dt.date(2030, 1, 1)}])
+def test_extension_with_a_file_for_another_chip_or_date_is_refused(
+        extendable, deans_office, changes):
+    with pytest.raises(ActionRefused):
+        act(extendable, "extend", deans_office, written_file=written_chip_file(extendable,
+                                                                              **changes))
+    extendable.refresh_from_db()
+    assert extendable.state == S.ACTIVE
 
 
 def test_extension_without_certificate_says_so(card, deans_office):

@@ -1,8 +1,12 @@
 import pytest
+from cryptography.hazmat.primitives.serialization import Encoding
 
+from cards.chip_testing import shared_test_pki
 from reader_bridge.services import processing_flag_clear
+from tests.factories import EnrolmentFactory, SemesterFactory, SigningCertificateFactory
 
-from .factories import ReaderDeviceFactory
+from .extension_setup import renew_with_test_codec, sign_with_test_key
+from .factories import ReaderDeviceFactory, trust
 
 
 @pytest.fixture(autouse=True)
@@ -24,3 +28,27 @@ def no_processing(monkeypatch):
     sent = []
     monkeypatch.setattr("reader_bridge.services.enqueue_processing", lambda: sent.append(1))
     return sent
+
+
+@pytest.fixture
+def signing(monkeypatch):
+    """Server signing with the test PKI's ELS signer (the e-seal path)."""
+    from reader_bridge import extension
+
+    monkeypatch.setattr(extension, "_renewed_content", renew_with_test_codec)
+    monkeypatch.setattr(extension, "_eseal_sign", sign_with_test_key)
+    monkeypatch.setattr(
+        extension, "_certificate_for",
+        lambda card, moment: card.serving_unit.signing_certificates.usable_at(moment).first())
+
+
+@pytest.fixture
+def extendable(card, signing):
+    """A settled student, a current semester, a registered and trusted signer."""
+    trust(shared_test_pki().ca_cert)
+    SemesterFactory()
+    _key, cert = shared_test_pki().signer("ELS")
+    SigningCertificateFactory(unit=card.serving_unit,
+                              certificate_pem=cert.public_bytes(Encoding.PEM).decode())
+    EnrolmentFactory(holder=card.holder, unit=card.serving_unit)
+    return card
