@@ -10,8 +10,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cards', '0002_role_groups'),
-        ('reader_bridge', '0003_lean_read_indexes'),
+        ('cards', '0003_pesel_encrypted'),
+        ('reader_bridge', '0004_mask_pesel_in_results'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
