@@ -1,6 +1,7 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from cards.policy import may_act_somewhere
 from cards.roles import Role, is_staff_member, roles_of
 from reports.access import can_view_reports
 
@@ -14,6 +15,8 @@ def navigation(request):
     if is_staff_member(user):
         links.append((reverse("warranty:list"), _("Cases")))
         links.append((reverse("cards:list"), _("Cards")))
+    if may_act_somewhere(user, "extend"):
+        links.append((reverse("reader_bridge:batch-home"), _("Batch extension")))
     if can_view_reports(user):
         links.append((reverse("reports:index"), _("Reports")))
     if hasattr(user, "holder"):

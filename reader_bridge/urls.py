@@ -1,9 +1,13 @@
 from django.urls import path
 
-from . import views
+from . import batch_views, views
 
 app_name = "reader_bridge"
 urlpatterns = [
     path("reads/", views.read_list, name="reads"),
     path("cards/<int:card_pk>/read/", views.read_request, name="request"),
+    path("batch/", batch_views.batch_home, name="batch-home"),
+    path("batch/<int:pk>/", batch_views.batch_detail, name="batch"),
+    path("batch/<int:pk>/progress/", batch_views.batch_progress, name="batch-progress"),
+    path("batch/<int:pk>/end/", batch_views.batch_end, name="batch-end"),
 ]
