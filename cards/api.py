@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -21,11 +21,18 @@ from legitymacje.api_errors import error_response
 from .filters import CardFilter
 from .hologram_batch import confirm_holograms
 from .models import Card, EventSource, Holder, Unit
-from .selectors import card_get_for_user, card_list_for_user, holder_get_for_user
+from .roles import is_staff_member
+from .selectors import (
+    card_get_for_user,
+    card_list_for_user,
+    holder_card_view,
+    holder_get_for_user,
+)
 from .serializers import (
     CardDetailSerializer,
     CardSerializer,
     CardTransitionInputSerializer,
+    HolderCardSerializer,
     HolderDetailSerializer,
     HologramBatchInputSerializer,
     HologramBatchResultSerializer,
@@ -43,11 +50,21 @@ ERROR_RESPONSES = {
 }
 
 
+# Staff get the card as the office sees it; a holder gets what the holder's pages show.
+CARD_FOR_CALLER = PolymorphicProxySerializer(
+    component_name="CardForCaller", serializers=[CardDetailSerializer, HolderCardSerializer],
+    resource_type_field_name=None)
+CARD_LIST_ITEM = PolymorphicProxySerializer(
+    component_name="CardListItem", serializers=[CardSerializer, HolderCardSerializer],
+    resource_type_field_name=None, many=True)
+
+
 @extend_schema_view(
-    list=extend_schema(summary=_("Cards you may see"), tags=["cards"]),
+    list=extend_schema(summary=_("Cards you may see"), tags=["cards"],
+                       responses={200: CARD_LIST_ITEM}),
     retrieve=extend_schema(
         summary=_("One card with its history and the actions you can take now"),
-        tags=["cards"], responses={200: CardDetailSerializer, 404: ERROR_RESPONSES[404]},
+        tags=["cards"], responses={200: CARD_FOR_CALLER, 404: ERROR_RESPONSES[404]},
     ),
 )
 class CardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -57,13 +74,32 @@ class CardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     lookup_value_converter = "int"
 
     def get_queryset(self) -> QuerySet[Card]:
-        return card_list_for_user(self.request.user).select_related("replacement")
+        cards = card_list_for_user(self.request.user).select_related("replacement")
+        return cards if self._for_staff() else cards.prefetch_related("events")
 
     def get_object(self) -> Card:
         return card_get_for_user(self.request.user, self.kwargs["pk"])
 
     def get_serializer_class(self):
         return CardSerializer if self.action == "list" else CardDetailSerializer
+
+    def _for_staff(self) -> bool:
+        return is_staff_member(self.request.user)
+
+    def _card_response(self, card: Card) -> Response:
+        if self._for_staff():
+            return Response(self.get_serializer(card).data)
+        return Response(HolderCardSerializer(holder_card_view(card)).data)
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        if self._for_staff():
+            return super().list(request, *args, **kwargs)
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        views = [holder_card_view(card) for card in page]
+        return self.get_paginated_response(HolderCardSerializer(views, many=True).data)
+
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        return self._card_response(self.get_object())
 
     @extend_schema(
         summary=_("Perform an action on the card"),
@@ -73,7 +109,7 @@ class CardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                       '{"code": …, "detail": …}.'),
         tags=["cards"],
         request=CardTransitionInputSerializer,
-        responses={200: CardDetailSerializer, **ERROR_RESPONSES},
+        responses={200: CARD_FOR_CALLER, **ERROR_RESPONSES},
     )
     @action(detail=True, methods=["post"])
     def transition(self, request: Request, pk: str) -> Response:
@@ -85,8 +121,7 @@ class CardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             source=EventSource.API, expected_state=data.validated_data.get("expected_state"),
             note=data.validated_data["note"], **data.params(),
         )
-        card = self.get_object()
-        return Response(self.get_serializer(card).data)
+        return self._card_response(self.get_object())
 
     @extend_schema(
         summary=_("Confirm the holograms of several cards at once"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Max, Prefetch, Q, QuerySet
@@ -72,6 +74,29 @@ def card_get_for_user(user: Any, pk: int) -> Card:
         return cards.get(pk=pk)
     except Card.DoesNotExist as exc:
         raise Http404 from exc
+
+
+@dataclass(frozen=True)
+class HolderCardEvent:
+    at: dt.datetime
+    state: str
+    state_label: str
+
+
+@dataclass(frozen=True)
+class HolderCard:
+    """What a holder sees of a card, on their pages and in the API alike: the card and the
+    states it went through, with no staff names, notes or sources."""
+
+    card: Card
+    history: list[HolderCardEvent]
+
+
+def holder_card_view(card: Card) -> HolderCard:
+    """From a card with its events fetched (`card_get_for_user`, or prefetched)."""
+    return HolderCard(card=card, history=[
+        HolderCardEvent(at=e.at, state=e.to_state, state_label=str(e.to_state_label()))
+        for e in card.events.all()])
 
 
 def holder_list_for_user(user: Any) -> QuerySet[Holder]:

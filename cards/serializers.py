@@ -146,6 +146,25 @@ def transition_options(card: Card, user: Any) -> list[dict]:
     return options
 
 
+class HolderCardEventSerializer(serializers.Serializer):
+    when = serializers.DateTimeField(source="at")
+    to_state = serializers.CharField(source="state")
+    to_label = serializers.CharField(source="state_label")
+
+
+class HolderCardSerializer(serializers.Serializer):
+    """A `selectors.HolderCard`: what the holder's own pages show of a card."""
+
+    id = serializers.IntegerField(source="card.id")
+    kind = serializers.CharField(source="card.kind")
+    kind_label = serializers.CharField(source="card.get_kind_display")
+    number = serializers.CharField(source="card.number")
+    state = serializers.CharField(source="card.state")
+    state_label = serializers.CharField(source="card.get_state_display")
+    valid_until = serializers.DateField(source="card.valid_until", allow_null=True)
+    history = HolderCardEventSerializer(many=True)
+
+
 class CardDetailSerializer(CardSerializer):
     available_transitions = serializers.SerializerMethodField()
     holograms = HologramSerializer(many=True, read_only=True)

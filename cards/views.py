@@ -15,7 +15,7 @@ from .forms import CardSearchForm, action_form
 from .hooks import actions_offered_elsewhere
 from .models import EventSource
 from .roles import is_staff_member
-from .selectors import card_get_for_user, card_list_for_user, card_search
+from .selectors import card_get_for_user, card_list_for_user, card_search, holder_card_view
 from .services import available_actions, card_act
 
 PAGE_SIZE = 25
@@ -43,7 +43,8 @@ def my_cards(request):
     if holder is None:
         raise Http404
     cards = card_list_for_user(request.user).filter(holder=holder).prefetch_related("events")
-    return render(request, "cards/my_cards.html", {"holder": holder, "cards": cards})
+    return render(request, "cards/my_cards.html",
+                  {"holder": holder, "cards": [holder_card_view(card) for card in cards]})
 
 
 def _detail_context(request, card, forms=None):
@@ -61,6 +62,8 @@ def _detail_context(request, card, forms=None):
 @login_required
 def card_detail(request, pk: int):
     card = card_get_for_user(request.user, pk)
+    if not is_staff_member(request.user):
+        return render(request, "cards/holder_card.html", {"view": holder_card_view(card)})
     return render(request, "cards/card_detail.html", _detail_context(request, card))
 
 

@@ -28,6 +28,9 @@ from .selectors import (
     case_queue_counts,
 )
 from .serializers import (
+    CASE_DETAIL_FOR_CALLER,
+    CASE_LIST_ITEM,
+    COMMENTS_FOR_CALLER,
     AssignInputSerializer,
     AttemptInputSerializer,
     CaseCreateSerializer,
@@ -35,6 +38,9 @@ from .serializers import (
     CaseSerializer,
     CaseTransitionInputSerializer,
     CommentSerializer,
+    HolderCaseDetailSerializer,
+    HolderCaseSerializer,
+    HolderCommentSerializer,
     PaymentInputSerializer,
     PaymentSerializer,
     QueueCountSerializer,
@@ -53,10 +59,10 @@ TAGS = ["cases"]
 
 @extend_schema_view(
     list=extend_schema(summary=_("Cases you may see (filter by queue, kind, state, unit…)"),
-                       tags=TAGS),
+                       tags=TAGS, responses={200: CASE_LIST_ITEM}),
     retrieve=extend_schema(
         summary=_("One case with its timeline and the steps you can take now"), tags=TAGS,
-        responses={200: CaseDetailSerializer, 404: ERRORS[404]}),
+        responses={200: CASE_DETAIL_FOR_CALLER, 404: ERRORS[404]}),
 )
 class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = CaseSerializer
@@ -70,16 +76,23 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def _case(self) -> Case:
         return case_get_for_user(self.request.user, self.kwargs["pk"])
 
+    def _for_staff(self) -> bool:
+        return is_staff_member(self.request.user)
+
     def _detail_response(self, code: int = status.HTTP_200_OK) -> Response:
         detail = case_detail_for_user(self.request.user, self.kwargs["pk"])
-        return Response(CaseDetailSerializer(detail).data, status=code)
+        shape = CaseDetailSerializer if self._for_staff() else HolderCaseDetailSerializer
+        return Response(shape(detail).data, status=code)
+
+    def get_serializer_class(self):
+        return CaseSerializer if self._for_staff() else HolderCaseSerializer
 
     def retrieve(self, request: Request, pk: str) -> Response:
         return self._detail_response()
 
     @extend_schema(summary=_("Open a case about a card"), tags=TAGS,
                    request=CaseCreateSerializer,
-                   responses={201: CaseDetailSerializer, **ERRORS})
+                   responses={201: CASE_DETAIL_FOR_CALLER, **ERRORS})
     def create(self, request: Request) -> Response:
         data = CaseCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -103,7 +116,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                       "and require_duplicate; `new_number` and `new_chip_serial` for "
                       "hand_over. Errors come as {\"code\": …, \"detail\": …}."),
         tags=TAGS, request=CaseTransitionInputSerializer,
-        responses={200: CaseDetailSerializer, **ERRORS})
+        responses={200: CASE_DETAIL_FOR_CALLER, **ERRORS})
     @action(detail=True, methods=["post"])
     def transition(self, request: Request, pk: str) -> Response:
         case = self._case()
@@ -116,7 +129,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return self._detail_response()
 
     @extend_schema(methods=["get"], summary=_("Comments on the case"), tags=TAGS,
-                   responses={200: CommentSerializer(many=True), 404: ERRORS[404]})
+                   responses={200: COMMENTS_FOR_CALLER, 404: ERRORS[404]})
     @extend_schema(methods=["post"], summary=_("Add a comment"), tags=TAGS,
                    request=CommentSerializer, responses={201: CommentSerializer, **ERRORS})
     @action(detail=True, methods=["get", "post"])
@@ -124,9 +137,10 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         case = self._case()
         if request.method == "GET":
             comments = case.comments.all()
-            if not is_staff_member(request.user):
-                comments = [c for c in comments if c.visible_to_holder]
-            return Response(CommentSerializer(comments, many=True).data)
+            if self._for_staff():
+                return Response(CommentSerializer(comments, many=True).data)
+            comments = [c for c in comments if c.visible_to_holder]
+            return Response(HolderCommentSerializer(comments, many=True).data)
         data = CommentSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         comment = services.case_comment_add(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
 from cards.models import Card, InvalidationGround
@@ -21,6 +22,7 @@ from .models import (
     ExtensionError,
     Payment,
 )
+from .notifications import HOLDER_STATUS_TEXT
 from .rules import CHECKLIST_FIELDS
 from .transitions import TRANSITIONS
 
@@ -116,6 +118,49 @@ class CaseDetailSerializer(serializers.Serializer):
         return AssessmentSerializer(assessment).data if assessment else None
 
 
+# --- what a holder sees: exactly what the holder's case page shows ---------------------
+
+class HolderCaseSerializer(serializers.ModelSerializer):
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    status_text = serializers.SerializerMethodField()
+    card_number = serializers.CharField(source="card.number", read_only=True)
+    fee_due = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = ["id", "number", "kind", "kind_label", "state", "state_label", "status_text",
+                  "card_id", "card_number", "fee_due", "created_at"]
+
+    def get_status_text(self, case: Case) -> str:
+        return str(HOLDER_STATUS_TEXT[case.state])
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_fee_due(self, case: Case) -> str | None:
+        payment = getattr(case, "payment", None)
+        return payment.display_amount if payment and payment.status == "due" else None
+
+
+class HolderTimelineEntrySerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    kind = serializers.CharField()
+    title = serializers.CharField()
+    text = serializers.CharField()
+
+
+class HolderCaseDetailSerializer(serializers.Serializer):
+    """A holder's `selectors.CaseDetail`: no staff note, attempt notes or staff names."""
+
+    case = HolderCaseSerializer()
+    timeline = HolderTimelineEntrySerializer(many=True)
+
+
+class HolderCommentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Comment
+        fields = ["id", "body", "created_at"]
+
+
 class CaseCreateSerializer(serializers.Serializer):
     card = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=CaseKind.choices)
@@ -189,3 +234,15 @@ class QueueCountSerializer(serializers.Serializer):
     name = serializers.CharField(source="queue.name")
     label = serializers.CharField(source="queue.label")
     count = serializers.IntegerField()
+
+
+# Staff get the office view, a holder the holder view (schema: one of the two).
+CASE_DETAIL_FOR_CALLER = PolymorphicProxySerializer(
+    component_name="CaseDetailForCaller",
+    serializers=[CaseDetailSerializer, HolderCaseDetailSerializer], resource_type_field_name=None)
+CASE_LIST_ITEM = PolymorphicProxySerializer(
+    component_name="CaseListItem", serializers=[CaseSerializer, HolderCaseSerializer],
+    resource_type_field_name=None, many=True)
+COMMENTS_FOR_CALLER = PolymorphicProxySerializer(
+    component_name="CommentForCaller", serializers=[CommentSerializer, HolderCommentSerializer],
+    resource_type_field_name=None, many=True)

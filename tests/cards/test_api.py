@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 
 from cards import hooks
 from cards.errors import ActionRefused
+from cards.services import card_act
 from cards.models import Card, CardKind, CardState, EnrolmentStatus, Level
 from legitymacje.tokens import create_token
 from tests.factories import (
@@ -131,10 +132,24 @@ def test_detail_of_an_invisible_card_is_404(other_deans_office, outsider, card):
     assert card.state == S.ACTIVE
 
 
-def test_holder_sees_own_card_but_no_actions(holder_user, cards):
-    response = api_as(holder_user).get(reverse("card-detail", args=[cards["own"].pk]))
+def test_holder_sees_own_card_as_the_holder_pages_show_it(holder_user, other_deans_office,
+                                                          cards):
+    own, deans_office = cards["own"], other_deans_office
+    deans_office.first_name, deans_office.last_name = "Urszula", "Urzędnicza"
+    deans_office.save()
+    card_act(card_id=own.pk, action="report_faulty", actor=deans_office, source="api",
+             note="notatka dla biura")
+    response = api_as(holder_user).get(reverse("card-detail", args=[own.pk]))
+    listed = api_as(holder_user).get(reverse("card-list")).json()["results"]
+
     assert response.status_code == 200
-    assert response.json()["available_transitions"] == []
+    body = response.json()
+    assert listed == [body]
+    assert set(body) == {"id", "kind", "kind_label", "number", "state", "state_label",
+                         "valid_until", "history"}
+    assert [e["to_state"] for e in body["history"]][-1] == "reported_faulty"
+    for private in ("Urszula", "Urzędnicza", deans_office.username, "notatka", own.chip_serial):
+        assert private not in response.content.decode()
 
 
 def test_detail_lists_actions_with_the_rules_verdict(deans_office, card):

@@ -160,7 +160,7 @@ def test_holder_sees_own_cards_only(client, card):
     other = CardFactory()
     client.force_login(user)
     response = client.get(reverse("cards:mine"))
-    assert list(response.context["cards"]) == [card]
+    assert [view.card for view in response.context["cards"]] == [card]
     assert client.get(reverse("cards:detail", args=[other.pk])).status_code == 404
     assert card.number in client.get(reverse("home")).content.decode()
 
@@ -182,3 +182,23 @@ def test_a_card_past_its_chip_date_says_so_on_its_page_and_in_the_list(client, d
     assert "ważność wygasła — przedłuż" in page
     assert listing.count("ważność wygasła — przedłuż") == 1
     assert "ważność wygasła" not in valid_page
+
+
+def test_the_holder_card_page_shows_what_my_cards_shows_without_staff_names(
+        client, deans_office, card):
+    from cards.services import card_act
+
+    user = UserFactory()
+    card.holder.user = user
+    card.holder.save()
+    deans_office.first_name, deans_office.last_name = "Urszula", "Urzędnicza"
+    deans_office.save()
+    card_act(card_id=card.pk, action="report_faulty", actor=deans_office, source="web",
+             note="notatka dla biura")
+    client.force_login(user)
+    page = client.get(reverse("cards:detail", args=[card.pk])).content.decode()
+    mine = client.get(reverse("cards:mine")).content.decode()
+    for private in ("Urszula", "Urzędnicza", deans_office.username, "notatka",
+                    card.chip_serial):
+        assert private not in page and private not in mine
+    assert card.number in page

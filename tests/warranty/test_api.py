@@ -109,9 +109,17 @@ def test_comments_and_holder_read_only(api, card, deans_office, holder_user):
     assert api.post(f"/api/cases/{case.pk}/comments/", {"body": "?"},
                     format="json").status_code == 403
     assert _step(api, case, "order_duplicate").status_code == 403
-    detail = api.get(f"/api/cases/{case.pk}/").json()
-    assert detail["available_transitions"] == []
-    assert all(entry["actor"] == "" for entry in detail["timeline"])
+    response = api.get(f"/api/cases/{case.pk}/")
+    detail = response.json()
+    # Exactly what the holder's case page shows: no staff note, notes or staff names.
+    assert set(detail) == {"case", "timeline"}
+    assert all(set(entry) == {"at", "kind", "title", "text"} for entry in detail["timeline"])
+    assert detail["case"]["status_text"] and detail["case"]["card_number"] == card.number
+    listed = api.get("/api/cases/").json()["results"]
+    assert listed == [detail["case"]]
+    for private in ("nie wczytuje się w USOS", "wewnętrzna", deans_office.username):
+        assert private not in response.content.decode()
+        assert private not in api.get(f"/api/cases/{case.pk}/comments/").content.decode()
 
 
 def test_list_filters_and_queues(api, unit, deans_office, ssos, usos_office):
