@@ -14,8 +14,8 @@ from rest_framework.test import APIClient
 
 from cards import hooks
 from cards.errors import ActionRefused
-from cards.services import card_act
 from cards.models import Card, CardKind, CardState, EnrolmentStatus, Level
+from cards.services import card_act
 from legitymacje.tokens import create_token
 from tests.factories import (
     CardFactory,
