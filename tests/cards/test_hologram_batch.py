@@ -232,3 +232,14 @@ def test_another_office_cannot_confirm_through_the_api(client, other_unit, queue
     client.force_login(clerk)
     assert api_post(client, [(queue[0], "12300001")]).status_code == 400
     assert not Hologram.objects.exists()
+
+
+def test_the_queue_page_costs_the_same_queries_for_3_or_30_cards(
+        client, deans_office, queue, unit, django_assert_max_num_queries):
+    client.force_login(deans_office)
+    with django_assert_max_num_queries(12) as few:
+        client.get(PAGE)
+    for minutes in range(27):
+        extended(unit, minutes)
+    with django_assert_max_num_queries(len(few)):
+        assert len(client.get(PAGE).context["form"].cards) == 30

@@ -179,3 +179,25 @@ def test_the_job_left_unwritten_is_not_believed(client, device, batch, extendabl
     assert progress(client, batch)["counts"]["extended"] == 0
     extendable.refresh_from_db()
     assert extendable.state == CardState.ACTIVE
+
+
+def test_the_progress_costs_the_same_queries_for_3_or_30_cards(
+        client, device, batch, unit, deans_office, django_assert_max_num_queries):
+    from reader_bridge.models import ExtensionRefusal
+
+    def add_cards(count):
+        for _ in range(count):
+            card = settled_card(unit)
+            ChipWriteJob.objects.create(kind=JobKind.WRITE_ELS, device=device, card=card,
+                                        session=batch, chip_serial=card.chip_serial,
+                                        expires_at=batch.expires_at)
+            ExtensionRefusal.objects.create(session=batch, card=settled_card(unit),
+                                            reason="x", case_id=None)
+
+    client.force_login(deans_office)
+    add_cards(3)
+    with django_assert_max_num_queries(12) as few:
+        assert len(progress(client, batch)["rows"]) == 6
+    add_cards(27)
+    with django_assert_max_num_queries(len(few)):
+        assert len(progress(client, batch)["rows"]) == 60
