@@ -49,14 +49,16 @@ def my_cards(request):
 
 def _detail_context(request, card, forms=None):
     forms = forms or {}
-    options = []
+    options, offered_elsewhere = [], []
     elsewhere = actions_offered_elsewhere()
     for option in available_actions(card, request.user):
         name = option["action"].name
         if name in elsewhere:
+            offered_elsewhere.append(name)
             continue
         options.append({**option, "form": forms.get(name) or action_form(name, card)})
-    return {"card": card, "actions": options, "events": card.events.all()}
+    return {"card": card, "actions": options, "offered_elsewhere": offered_elsewhere,
+            "events": card.events.all()}
 
 
 @login_required

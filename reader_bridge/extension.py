@@ -54,7 +54,10 @@ logger = logging.getLogger(__name__)
 # Status words that say the card refused the write itself: the card profile (access
 # condition) does not fit this card, which no retry at the desk fixes.
 ACCESS_REFUSED_WORDS = {"6982", "6983", "6985"}
-ACCESS_STEPS = {"verify", "pin", "sign"}
+ACCESS_STEPS = {"verify", "card_profile"}
+# Steps the agent fails at before its first UPDATE BINARY: the chip is as it was.
+BEFORE_WRITE_STEPS = {"find_card", "connect", "select_aid", "select_ef", "read_binary",
+                      "verify"}
 
 
 class ExtensionStartRefused(ReaderBridgeError):
@@ -390,13 +393,13 @@ def _apply_result(job: ChipWriteJob, result: JobResult, now: dt.datetime) -> str
         return "recorded"
     if job.kind == JobKind.SIGN_ELS:
         return _signature_arrived(job, result, now)
-    if result.outcome == JobOutcome.WRITTEN:
+    if result.outcome == JobOutcome.WRITTEN or result.read_back is not None:
+        # A failed result may carry what was read back: that file decides, as on a read.
         return _verify_written(job, result.read_back, now)
-    if result.outcome == JobOutcome.REFUSED:  # the agent wrote nothing
-        _finish(job, JobState.FAILED, now, torn=False)
-        return "recorded"
     access = result.status_word in ACCESS_REFUSED_WORDS or result.failed_step in ACCESS_STEPS
-    _finish(job, JobState.FAILED, now, torn=not access)
+    written = result.outcome == JobOutcome.FAILED and (
+        result.failed_step not in BEFORE_WRITE_STEPS and not access)
+    _finish(job, JobState.FAILED, now, torn=written)
     if access and job.session is not None:
         _refuse(job.session, job.read, job.card, ExtensionError.EXTENSION_ERROR.label + " — " + _(
             "the card refused the write (%(word)s): its card profile needs configuring.")

@@ -22,3 +22,21 @@ class ReadRequestForm(forms.Form):
         form = cls(initial={"case": case_id})
         form.fields["device"].choices = [(device.pk, device.name) for device in devices]
         return form
+
+
+class ExtensionStartForm(forms.Form):
+    """"Przedłuż" on the card page: which reader the card is (or goes) in."""
+
+    device = forms.ModelChoiceField(queryset=ReaderDevice.objects.none(), label=_("Reader"),
+                                    empty_label=None)
+
+    def __init__(self, *args, devices=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if devices is not None:
+            self.fields["device"].queryset = devices
+
+    @classmethod
+    def for_display(cls, devices: list[ReaderDevice]) -> ExtensionStartForm:
+        form = cls()
+        form.fields["device"].choices = [(device.pk, device.name) for device in devices]
+        return form

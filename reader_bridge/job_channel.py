@@ -121,6 +121,8 @@ def job_payload(job: ChipWriteJob) -> dict:
         payload["current_sha256"] = job.current_sha256
     if job.kind == JobKind.WRITE_ELS:
         payload["file"] = _b64(job.new_file)
+        # After a torn write the chip holds neither file: the agent writes over it.
+        payload["repair"] = job.current_sha256 != hashlib.sha256(bytes(job.old_file)).hexdigest()
     if job.kind == JobKind.SIGN_ELS:
         payload["content"] = _b64(job.content)
         payload["certificate_sha256"] = chip.fingerprint(

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from cards.roles import is_staff_member
 from cards.selectors import card_get_for_user, card_list_for_user
 from warranty.selectors import case_get_for_user
 
-from .forms import ReadRequestForm
+from .errors import ReaderBridgeError
+from .extension import extension_session_start
+from .extension_status import extension_status
+from .forms import ExtensionStartForm, ReadRequestForm
 from .selectors import pending_request_for, pending_row, read_row, reads_for_card
 from .services import devices_for_user, read_request_create
 
@@ -61,3 +67,33 @@ def read_request(request, card_pk: int):
     if case:
         return redirect("warranty:detail", pk=case.pk)
     return redirect("cards:detail", pk=card.pk)
+
+
+@require_POST
+@login_required
+def extension_start(request, card_pk: int):
+    """"Przedłuż": arm the chosen reader for this card; the page then follows it live."""
+    card = card_get_for_user(request.user, card_pk)
+    form = ExtensionStartForm(request.POST, devices=devices_for_user(request.user))
+    if not form.is_valid():
+        messages.error(request, _("Choose one of your unit's readers."))
+        return redirect("cards:detail", pk=card.pk)
+    try:
+        session = extension_session_start(user=request.user,
+                                          device_id=form.cleaned_data["device"].pk, card=card)
+    except ReaderBridgeError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.info(request, _("Extending at %(reader)s: insert the card in the reader.")
+                      % {"reader": session.device.name})
+    return redirect(reverse("cards:detail", args=[card.pk]) + "#card-extension")
+
+
+@require_GET
+@login_required
+def extension_progress(request, card_pk: int):
+    """JSON for the card page's live extension notice (null: nothing to show); staff only."""
+    if not is_staff_member(request.user):
+        raise PermissionDenied
+    card = card_get_for_user(request.user, card_pk)
+    return JsonResponse({"extension": extension_status(card)})

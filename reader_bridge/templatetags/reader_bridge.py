@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from django import template
 from django.utils import timezone
+from django_fsm import can_proceed
 
+from cards import policy, rules
+from cards.actions import ACTIONS
 from cards.roles import is_staff_member
 
-from ..forms import ReadRequestForm
+from ..extension_status import extension_status
+from ..forms import ExtensionStartForm, ReadRequestForm
 from ..selectors import pending_request_for, read_row, reads_for_card
 from ..services import devices_for_user
 
@@ -36,4 +40,28 @@ def card_reads(context, card, case=None):
         "now": timezone.now(),
         "csrf_token": context.get("csrf_token"),
         "request": context["request"],
+    }
+
+
+@register.inclusion_tag("reader_bridge/card_extension.html", takes_context=True)
+def card_extension(context, card):
+    """"Przedłuż" at a reader, and the extension's progress and write state, live.
+
+    The extension is offered like the card's other actions (its state allows it and the
+    user's role does), with the rule's refusal when there is one. Every member of staff
+    sees the write state: a torn write must be seen by whoever has the card in hand.
+    """
+    user = context["request"].user
+    if not is_staff_member(user):
+        return {"show": False}
+    offered = can_proceed(card.extend) and policy.refusal_for_user(user, "extend", card) is None
+    devices = list(devices_for_user(user)) if offered else []
+    return {
+        "show": True,
+        "card": card,
+        "offer": ACTIONS["extend"] if offered else None,
+        "refusal": rules.extension_refusal(card, timezone.localdate()) if offered else None,
+        "form": ExtensionStartForm.for_display(devices) if devices else None,
+        "status": extension_status(card),
+        "csrf_token": context.get("csrf_token"),
     }
