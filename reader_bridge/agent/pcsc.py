@@ -98,16 +98,24 @@ class CardSession:
         self.card: int | None = None
         self.protocol = 0
         self.hung = False
+        self.in_transaction = False
 
     def connect(self) -> bytes:
         """Connect in shared mode and return the ATR."""
         try:
             hresult, self.context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
             self._check(hresult, "connect", connecting=True)
-            hresult, self.card, self.protocol = self._watched(
+            hresult, card, protocol = self._watched(
                 scard.SCardConnect, self.context, self.reader_name, scard.SCARD_SHARE_SHARED,
                 scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1)
             self._check(hresult, "connect", connecting=True)
+            # Only a handle from a successful connect: pyscard fails on disconnecting another.
+            self.card, self.protocol = card, protocol
+            # One session's APDUs must not interleave with another's on the same card (a
+            # read's SELECT between a write's SELECT and UPDATE BINARY): hold a transaction.
+            self._check(self._watched(scard.SCardBeginTransaction, self.card), "connect",
+                        connecting=True)
+            self.in_transaction = True
             hresult, _reader, _state, _protocol, atr = self._watched(scard.SCardStatus, self.card)
             self._check(hresult, "connect", connecting=True)
         except Hung as hung:
@@ -140,6 +148,8 @@ class CardSession:
             self._release()
 
     def _release(self) -> None:
+        if self.in_transaction and not self.hung:
+            scard.SCardEndTransaction(self.card, scard.SCARD_LEAVE_CARD)
         if self.card is not None:
             scard.SCardDisconnect(self.card, scard.SCARD_RESET_CARD if self.hung
                                   else scard.SCARD_LEAVE_CARD)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -101,3 +102,36 @@ def test_agent_killed_between_write_and_read_back_reports_it_at_restart(
 
     assert (result["outcome"], result["failed_step"]) == ("failed", "interrupted")
     assert result["read_back"] is None
+
+
+def test_a_write_session_waits_for_a_read_holding_the_card(reader, els):
+    """No APDU of a write may fall between a read's SELECT and its READ BINARY."""
+    import threading
+
+    from reader_bridge.agent.apdu import ReadFailure
+    from reader_bridge.agent.pcsc import CardSession, card_with_serial
+
+    reader.insert(els)
+    deadline = time.monotonic() + 5
+    while True:  # until pcscd has polled the reader and seen the card
+        reading = CardSession(reader.name, apdu_timeout=1.0)
+        try:
+            reading.connect()
+            break
+        except ReadFailure:
+            reading.close()
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    released = []
+
+    def finish_the_read() -> None:
+        time.sleep(0.3)
+        released.append(time.monotonic())
+        reading.close()
+
+    threading.Thread(target=finish_the_read).start()
+    with card_with_serial(SERIAL, apdu_timeout=3.0) as card:
+        got_the_card = time.monotonic()
+        assert card is not None
+
+    assert released and got_the_card >= released[0]
