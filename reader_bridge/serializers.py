@@ -65,7 +65,7 @@ class ReadMessage(BaseModel):
 
     message_id: uuid.UUID
     sent_at: AwareDatetime
-    sequence: Annotated[int, Field(ge=0, le=2**62)]
+    sequence: Annotated[int, Field(ge=0, le=2**62, strict=True)]  # not true, not "17"
     agent_version: _text(40, blank=False)
     reader_name: _text(200)
     outcome: ReadOutcome
@@ -74,7 +74,7 @@ class ReadMessage(BaseModel):
     atr: _text(66, pattern=r"^([0-9A-Fa-f]{2}){1,33}$") | None = None
     chip_serial: _text(64, pattern=r"^[0-9A-Za-z:\- ]{1,64}$") | None = None
     files: Annotated[ReadFiles | None, Field(validate_default=True)] = None
-    timings_ms: dict[str, Annotated[float, Field(ge=0)]] | None = None
+    timings_ms: dict[str, Annotated[float, Field(ge=0, allow_inf_nan=False)]] | None = None
 
     @field_validator("files")
     @classmethod

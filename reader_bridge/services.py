@@ -231,8 +231,10 @@ def _validated_message(body: bytes) -> tuple[str, ReadMessage]:
     try:
         text = body.decode("utf-8")  # json.loads would also take UTF-16/32 bytes
         data = json.loads(text)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: deep nesting
         raise IngestRejected(_("The body is not valid UTF-8 JSON."), code="invalid") from None
+    if "\\u0000" in text:  # PostgreSQL text cannot hold NUL; no field has a use for it
+        raise IngestRejected(_("The message contains a NUL character."), code="invalid")
     if not isinstance(data, dict):
         raise IngestRejected(_("The body must be a JSON object."), code="invalid")
     try:

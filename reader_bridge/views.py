@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -9,7 +12,6 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -23,6 +25,19 @@ from .extension_status import extension_status
 from .forms import ExtensionStartForm, ReadRequestForm
 from .selectors import pending_request_for, pending_row, read_row, reads_for_card
 from .services import devices_for_user, read_request_create
+
+# The list polls every few seconds; a `since` further back than this is taken from here.
+OLDEST_SINCE = dt.timedelta(days=30)
+
+
+def _since_param(request, now: dt.datetime) -> dt.datetime | None:
+    """`since` as an aware time within the last 30 days and now; None when absent.
+    Raises forms.ValidationError for what is not a time."""
+    raw = request.GET.get("since")
+    if not raw:
+        return None
+    since = forms.DateTimeField().clean(raw)
+    return min(max(since, now - OLDEST_SINCE), now)
 
 
 def _int_param(request, name: str) -> int:
@@ -39,8 +54,12 @@ def read_list(request):
     card_id = _int_param(request, "card")
     if not card_list_for_user(request.user).filter(pk=card_id).exists():
         raise Http404
-    since = parse_datetime(request.GET.get("since", "")) if request.GET.get("since") else None
     now = timezone.now()
+    try:
+        since = _since_param(request, now)
+    except forms.ValidationError:
+        return JsonResponse({"code": "invalid", "detail": {"since": [
+            _("Enter the time as ISO 8601, e.g. 2026-03-01T12:00:00+01:00.")]}}, status=400)
     rows = [read_row(read) for read in reads_for_card(card_id, since=since)]
     pending = pending_request_for(user=request.user, card_id=card_id)
     return JsonResponse({"now": now.isoformat(), "reads": rows,
