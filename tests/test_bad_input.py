@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from rest_framework.test import APIClient
 
 from reader_bridge.models import CardRead
