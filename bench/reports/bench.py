@@ -36,7 +36,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.contrib.auth.models import Group, User  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -65,20 +65,28 @@ def _require_postgres() -> None:
         sys.exit("The benchmark needs PostgreSQL: set DATABASE_URL=postgres://…")
 
 
-def seed(scale: float) -> None:
+def seed(scale: float, extra_scripts: tuple[Path, ...] = (), extra_tables: tuple[str, ...] = (),
+         rollups: bool = True) -> None:
+    """Load seed.sql, then `extra_scripts` (same placeholders), with the secondary indexes
+    of TABLES and `extra_tables` dropped during the load and rebuilt after it."""
     _require_postgres()
     sizes = {name: max(1, int(count * scale)) for name, count in FULL.items()}
     sizes["units"] = 20
     print(f"seeding {sizes}", flush=True)
-    statements = (ROOT / "bench" / "reports" / "seed.sql").read_text() % sizes
+    scripts = (ROOT / "bench" / "reports" / "seed.sql", *extra_scripts)
+    statements = ";\n".join(script.read_text() for script in scripts) % sizes
+    tables = [*TABLES, *extra_tables]
     started = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
+    # One transaction: a failed load leaves the database as it was, indexes included.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
         # Building an index once after the load is much faster than row by row.
-        cursor.execute(SECONDARY_INDEXES, [TABLES])
+        cursor.execute(SECONDARY_INDEXES, [tables])
         indexes = cursor.fetchall()
         for name, _definition in indexes:
             cursor.execute(f'DROP INDEX "{name}"')
+        # The rows are consistent by construction: no per-row foreign key triggers.
+        cursor.execute("SET session_replication_role = replica")
         for statement in statements.split(";\n"):
             code = "\n".join(line for line in statement.splitlines()
                              if not line.startswith("--")).strip()
@@ -89,6 +97,7 @@ def seed(scale: float) -> None:
             print(f"  {time.perf_counter() - step:6.1f} s  {code.splitlines()[0][:70]}",
                   flush=True)
         step = time.perf_counter()
+        cursor.execute("SET session_replication_role = DEFAULT")
         for _name, definition in indexes:
             cursor.execute(definition)
         print(f"  {time.perf_counter() - step:6.1f} s  {len(indexes)} indexes rebuilt", flush=True)
@@ -98,6 +107,8 @@ def seed(scale: float) -> None:
         cursor.execute("VACUUM ANALYZE")
         print(f"  {time.perf_counter() - step:6.1f} s  VACUUM ANALYZE", flush=True)
     print(f"seeded in {time.perf_counter() - started:.0f} s", flush=True)
+    if not rollups:
+        return
     step = time.perf_counter()
     card_event_days_refresh()
     print(f"card history rollup, full recount: {time.perf_counter() - step:.1f} s", flush=True)

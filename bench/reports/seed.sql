@@ -8,19 +8,55 @@ SELECT setseed(0.42);
 INSERT INTO cards_unit (id, code, name)
 SELECT u, 'U' || lpad(u::text, 2, '0'), 'Wydział ' || u FROM generate_series(1, %(units)s) u;
 
+-- Polish names (with their diacritics, half women, one in seven with a double surname) and
+-- six-digit album numbers, so that searches meet what a secretary types.
 INSERT INTO cards_holder (id, first_name, last_name, pesel, album_number, employee_number,
                           email, user_id)
-SELECT h, 'Imię' || (h %% 500), 'Nazwisko' || h, '', 'A' || h, '', '', NULL
-FROM generate_series(1, %(holders)s) h;
+SELECT h,
+       CASE WHEN h %% 2 = 0 THEN n.women[1 + (h / 2) %% array_length(n.women, 1)]
+            ELSE n.men[1 + (h / 2) %% array_length(n.men, 1)] END,
+       CASE WHEN h %% 2 = 0 THEN n.her[1 + (h::bigint * 7919) %% array_length(n.her, 1)]
+            ELSE n.his[1 + (h::bigint * 7919) %% array_length(n.his, 1)] END
+       || CASE WHEN h %% 7 <> 0 THEN ''
+               WHEN h %% 2 = 0 THEN '-' || n.her[1 + (h::bigint * 104729) %% array_length(n.her, 1)]
+               ELSE '-' || n.his[1 + (h::bigint * 104729) %% array_length(n.his, 1)] END,
+       '', (100000 + h)::text, '', '', NULL
+FROM generate_series(1, %(holders)s) h,
+     (SELECT ARRAY['Anna', 'Maria', 'Katarzyna', 'Małgorzata', 'Agnieszka', 'Barbara', 'Ewa',
+                   'Elżbieta', 'Zofia', 'Joanna', 'Magdalena', 'Monika', 'Natalia',
+                   'Aleksandra', 'Zuzanna', 'Łucja', 'Weronika', 'Julia', 'Wiktoria', 'Jadwiga']
+                AS women,
+             ARRAY['Piotr', 'Krzysztof', 'Andrzej', 'Tomasz', 'Paweł', 'Michał', 'Marcin',
+                   'Jakub', 'Łukasz', 'Mateusz', 'Grzegorz', 'Jan', 'Józef', 'Stanisław',
+                   'Adam', 'Kacper', 'Szymon', 'Wojciech', 'Bartłomiej', 'Mikołaj'] AS men,
+             ARRAY['Nowak', 'Kowalska', 'Wiśniewska', 'Wójcik', 'Kowalczyk', 'Kamińska',
+                   'Lewandowska', 'Zielińska', 'Szymańska', 'Woźniak', 'Dąbrowska', 'Kozłowska',
+                   'Jankowska', 'Mazur', 'Wojciechowska', 'Kwiatkowska', 'Krawczyk',
+                   'Kaczmarek', 'Piotrowska', 'Grabowska', 'Zając', 'Pawłowska', 'Michalska',
+                   'Król', 'Wieczorek', 'Jabłońska', 'Wróbel', 'Nowakowska', 'Majewska',
+                   'Olszewska', 'Stępień', 'Malinowska', 'Jaworska', 'Adamczyk', 'Dudek',
+                   'Nowicka', 'Pawlak', 'Górska', 'Witkowska', 'Walczak', 'Sikora', 'Baran',
+                   'Rutkowska', 'Michalak', 'Szewczyk', 'Ostrowska', 'Tomaszewska', 'Pietrzak',
+                   'Żak', 'Łukasiewicz', 'Gąsior', 'Sęk', 'Bąk', 'Żurek', 'Kołodziej',
+                   'Cieślak', 'Śliwińska', 'Błaszczyk', 'Mróz', 'Ćwik'] AS her,
+             ARRAY['Nowak', 'Kowalski', 'Wiśniewski', 'Wójcik', 'Kowalczyk', 'Kamiński',
+                   'Lewandowski', 'Zieliński', 'Szymański', 'Woźniak', 'Dąbrowski', 'Kozłowski',
+                   'Jankowski', 'Mazur', 'Wojciechowski', 'Kwiatkowski', 'Krawczyk',
+                   'Kaczmarek', 'Piotrowski', 'Grabowski', 'Zając', 'Pawłowski', 'Michalski',
+                   'Król', 'Wieczorek', 'Jabłoński', 'Wróbel', 'Nowakowski', 'Majewski',
+                   'Olszewski', 'Stępień', 'Malinowski', 'Jaworski', 'Adamczyk', 'Dudek',
+                   'Nowicki', 'Pawlak', 'Górski', 'Witkowski', 'Walczak', 'Sikora', 'Baran',
+                   'Rutkowski', 'Michalak', 'Szewczyk', 'Ostrowski', 'Tomaszewski', 'Pietrzak',
+                   'Żak', 'Łukasiewicz', 'Gąsior', 'Sęk', 'Bąk', 'Żurek', 'Kołodziej',
+                   'Cieślak', 'Śliwiński', 'Błaszczyk', 'Mróz', 'Ćwik'] AS his) AS n;
 
 -- Cards: 85 %% ELS, 5 %% ELD, 10 %% ELN; mostly active; 200 blank batches from 3 suppliers,
 -- where batch B0007 is made bad on purpose (it gets three times the fault claims below).
 INSERT INTO cards_card (id, kind, number, chip_serial, issued_on, valid_until, hologram_count,
                         blank_batch, blank_supplier, template_generation, invalidation_ground,
                         state, created_at, replaces_id, holder_id, serving_unit_id)
-SELECT g,
-       CASE WHEN r1 < 0.85 THEN 'ELS' WHEN r1 < 0.90 THEN 'ELD' ELSE 'ELN' END,
-       'C' || lpad(g::text, 9, '0'), 'S' || lpad(to_hex(g), 12, '0'),
+SELECT g, kind, kind || '-' || to_char(issued, 'YYYY') || '-' || lpad(g::text, 7, '0'),
+       'S' || lpad(to_hex(g), 12, '0'),
        issued, issued + 180, (r3 * 8)::int,
        'B' || lpad((g %% 200)::text, 4, '0'), 'Dostawca ' || (g %% 200 %% 3), 'v2', 
        CASE WHEN r2 >= 0.90 AND r2 < 0.97 THEN
@@ -33,9 +69,11 @@ SELECT g,
             ELSE 'replaced' END,
        issued::timestamptz + interval '9 hours', NULL,
        1 + (g %% %(holders)s), 1 + (g %% %(units)s)
-FROM (SELECT g, random() AS r1, random() AS r2, random() AS r3,
-             current_date - (random() * 6 * 365)::int AS issued
-      FROM generate_series(1, %(cards)s) g) AS s;
+FROM (SELECT g, CASE WHEN r1 < 0.85 THEN 'ELS' WHEN r1 < 0.90 THEN 'ELD' ELSE 'ELN' END AS kind,
+             r2, r3, issued
+      FROM (SELECT g, random() AS r1, random() AS r2, random() AS r3,
+                   current_date - (random() * 6 * 365)::int AS issued
+            FROM generate_series(1, %(cards)s) g) AS r) AS s;
 
 -- History: an issue entry per card, one extension per card in the last two years,
 -- invalidation decisions and corner cuts, replacements.
@@ -75,7 +113,7 @@ INSERT INTO warranty_case (id, number, kind, state, description, extension_error
                            invalidation_ground, card_received_at, created_at, state_changed_at,
                            assigned_to_id, card_id, card_received_by_id, converted_to_id,
                            holder_id, new_card_id, opened_by_id, unit_id)
-SELECT g, 'ELS/' || g, case_kind,
+SELECT g, c.kind || '/' || to_char(opened, 'YYYY') || '/' || lpad(g::text, 6, '0'), case_kind,
        CASE WHEN closed THEN CASE case_kind WHEN 'extension_failure' THEN 'resolved'
                                        WHEN 'invalidation' THEN 'card_returned'
                                        WHEN 'fault' THEN 'handed_over'
