@@ -6,12 +6,30 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Max, Prefetch, Q, QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import Max, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
 from .models import Card, CardEvent, CardState, Employment, Enrolment, Holder, Hologram
 from .pesel import pesel_digest
 from .roles import sees_all_cards, unit_ids_of
+from .search import cards_matching, holders_matching, search_words
+
+
+def units_or_own(user: Any, unit_field: str) -> Q:
+    """Rows of the user's dean's office units, and the user's own rows as a holder.
+
+    Written on the row's own columns (its unit and its `holder_id`), never across the
+    join to holders: an OR across a join keeps PostgreSQL from using the unit indexes,
+    so every count would read the whole university.
+    """
+    condition = Q(**{f"{unit_field}__in": unit_ids_of(user)})
+    if get_user_model().holder.is_cached(user):  # loaded with the user (legitymacje.auth)
+        holder = getattr(user, "holder", None)
+        return condition | Q(holder_id=holder.pk) if holder is not None else condition
+    # Not loaded (e.g. token auth): a scalar subquery, still an index condition.
+    own = Holder.objects.filter(user_id=user.pk).values("pk")[:1]
+    return condition | Q(holder_id=Subquery(own))
 
 
 def holder_by_pesel(pesel: str) -> Holder | None:
@@ -28,8 +46,7 @@ def card_list_for_user(user: Any) -> QuerySet[Card]:
         return cards.none()
     if sees_all_cards(user):
         return cards
-    visible = Q(serving_unit_id__in=unit_ids_of(user)) | Q(holder__user_id=user.pk)
-    return cards.filter(visible)
+    return cards.filter(units_or_own(user, "serving_unit_id"))
 
 
 def hologram_queue(user: Any, unit_id: int | None = None) -> QuerySet[Card]:
@@ -47,19 +64,16 @@ def hologram_queue(user: Any, unit_id: int | None = None) -> QuerySet[Card]:
 
 
 def card_search(cards: QuerySet[Card], query: str) -> QuerySet[Card]:
-    """Album number, holder name, card number or chip serial."""
-    query = query.strip()
-    if not query:
+    """Card number, chip serial, the holder's name, album or employee number: partial,
+    without diacritics, every word must match (`cards.search`)."""
+    words = search_words(query)
+    if not words:
         return cards
-    condition = (
-        Q(number__iexact=query) | Q(chip_serial__iexact=query)
-        | Q(holder__album_number__iexact=query) | Q(holder__employee_number__iexact=query)
-    )
-    words = query.split()
-    name_match = Q()
-    for word in words:
-        name_match &= Q(holder__last_name__icontains=word) | Q(holder__first_name__icontains=word)
-    return cards.filter(condition | name_match)
+    # A union of two index scans; an OR of the two would read every card.
+    by_holder = Card.objects.filter(holder_id__in=holders_matching(words).values("pk"))
+    matching = cards_matching(words).order_by().values("pk").union(
+        by_holder.order_by().values("pk"))
+    return cards.filter(pk__in=matching)
 
 
 def card_get_for_user(user: Any, pk: int) -> Card:

@@ -71,8 +71,8 @@ DEANS_CARD_STATES = [(S.AWAITING_HOLOGRAM, _("Cards awaiting a hologram"), "acti
 
 
 def _card_counts(user: Any, states: list[str]) -> dict[str, int]:
-    return card_list_for_user(user).aggregate(
-        **{state: Count("pk", filter=Q(state=state)) for state in states})
+    return card_list_for_user(user).filter(state__in=states).aggregate(
+        **{state: Count("state", filter=Q(state=state)) for state in states})
 
 
 def _role_panel(role: str, counts: dict[str, int]) -> Panel:

@@ -52,6 +52,9 @@ class CaseState(models.TextChoices):
 C = CaseState
 CLOSED_STATES = frozenset({C.HANDED_OVER, C.RESOLVED, C.CARD_RETURNED, C.CONVERTED, C.CANCELLED})
 OPEN_STATES = frozenset(set(CaseState) - CLOSED_STATES)
+# The open cases as a filter, written as the open-case indexes' condition: PostgreSQL then
+# reads them from those indexes without testing each row's state against the open list.
+IS_OPEN = ~Q(state__in=sorted(CLOSED_STATES))
 
 
 class ExtensionError(models.TextChoices):
@@ -134,11 +137,18 @@ class Case(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
             models.Index(fields=["kind", "state"]),
             models.Index(fields=["holder", "created_at"]),
             models.Index(fields=["assigned_to", "state"]),
+            # The queues list open cases, oldest waiting first: read in this order, a page
+            # of 25 stops after 25 rows instead of sorting every open case. With the state
+            # included, the queue counts read these indexes only (PostgreSQL).
+            models.Index(fields=["state_changed_at", "id"], include=["state"],
+                         name="case_open_waiting", condition=IS_OPEN),
+            models.Index(fields=["unit", "state_changed_at", "id"], include=["state"],
+                         name="case_open_unit_waiting", condition=IS_OPEN),
         ]
         constraints = [
             # One piece of work per card at a time; also guards concurrent openings.
             models.UniqueConstraint(
-                fields=["card"], condition=~Q(state__in=sorted(CLOSED_STATES)),
+                fields=["card"], condition=IS_OPEN,
                 name="case_one_open_per_card",
             ),
         ]

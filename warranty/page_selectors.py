@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
@@ -20,13 +20,15 @@ from cards.models import Card, CardState, Unit
 from cards.roles import Role, sees_all_cards
 
 from . import policy
-from .models import OPEN_STATES, Case, CaseKind, Comment, PaymentStatus
+from .models import IS_OPEN, OPEN_STATES, Case, CaseKind, Comment, PaymentStatus
 from .reminders import REMINDER_CONDITIONS, reminder_days
 from .selectors import (
     TimelineEntry,
     case_filter,
     case_list_for_user,
     holder_timeline,
+    open_cases_by_state,
+    queue_size,
     queues_for_user,
 )
 from .services import ATTEMPT_STATES
@@ -47,32 +49,20 @@ def overdue_condition(now: dt.datetime | None = None) -> Q:
         cutoff = now - dt.timedelta(days=reminder_days(kind))
         condition |= state_condition & Q(state_changed_at__lte=cutoff)
         reminded_states.update(child[1] for child in state_condition.children
-                               if child[0] == "state")
+                               if isinstance(child, tuple) and child[0] == "state")
     others = sorted(OPEN_STATES - reminded_states)
     cutoff = now - dt.timedelta(days=DEFAULT_OVERDUE_DAYS)
     return condition | Q(state__in=others, state_changed_at__lte=cutoff)
 
 
-def text_search(cases: QuerySet[Case], query: str) -> QuerySet[Case]:
-    """Case or card number, album number, or the holder's name (every word must match)."""
-    query = query.strip()
-    if not query:
-        return cases
-    exact = (Q(number__iexact=query) | Q(card__number__iexact=query)
-             | Q(holder__album_number__iexact=query))
-    name = Q()
-    for word in query.split():
-        name &= Q(holder__last_name__icontains=word) | Q(holder__first_name__icontains=word)
-    return cases.filter(exact | name)
-
-
 def queue_counts(user: Any, now: dt.datetime | None = None) -> dict[str, int]:
     """In one query: the size of each of the user's queues (by name), of all their open
     cases ("all_open") and of the overdue ones ("overdue")."""
-    return case_list_for_user(user).aggregate(
-        all_open=Count("pk", filter=Q(state__in=OPEN_STATES)),
-        overdue=Count("pk", filter=Q(state__in=OPEN_STATES) & overdue_condition(now)),
-        **{q.name: Count("pk", filter=q.condition) for q in queues_for_user(user)})
+    by_state = open_cases_by_state(user, late=overdue_condition(now))
+    counts = {"all_open": sum(n for n, _late in by_state.values()),
+              "overdue": sum(late for _n, late in by_state.values())}
+    counts.update((q.name, queue_size(q, by_state)) for q in queues_for_user(user))
+    return counts
 
 
 @dataclass
@@ -102,12 +92,13 @@ def queue_page(user: Any, *, queue: str = "", kind: str = "", state: str = "",
     tabs += [QueueTab(q.name, q.label, counts[q.name], q.name == queue) for q in queues]
     if queue and queue not in {q.name for q in queues}:
         queue = "__none__"  # a queue of another role: an empty list, never its cases
-    cases = case_filter(visible, queue=queue, kind=kind, state=state, unit_id=unit_id)
+    cases = case_filter(visible, queue=queue, kind=kind, state=state, unit_id=unit_id,
+                        query=query)
     if not queue and not state:
-        cases = cases.filter(state__in=OPEN_STATES)
+        cases = cases.filter(IS_OPEN)
     if overdue:
         cases = cases.filter(late)
-    cases = text_search(cases, query).order_by("state_changed_at", "pk")
+    cases = cases.order_by("state_changed_at", "pk")
     page = Paginator(cases, QUEUE_PAGE_SIZE).get_page(page_number)
     return QueuePage(tabs=tabs, page=page, overdue_count=counts["overdue"])
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from cards import policy as card_policy
 from cards.roles import Role, is_staff_member, sees_all_cards, unit_ids_of
+from cards.selectors import units_or_own
 
 from .models import Case
 from .transitions import OPEN_ROLES, CaseTransition
@@ -24,7 +25,7 @@ def visible_cases_filter(user: Any) -> Q | None:
     """A filter for the cases `user` may see; None means all of them."""
     if sees_all_cards(user):
         return None
-    return Q(unit_id__in=unit_ids_of(user)) | Q(holder__user_id=user.pk)
+    return units_or_own(user, "unit_id")
 
 
 def can_see(user: Any, case: Case) -> bool:

@@ -19,9 +19,10 @@ from django.utils.translation import gettext_lazy
 
 from cards.models import CardEvent
 from cards.roles import Role, is_staff_member, roles_of
+from cards.search import SearchFold, cards_matching, holders_matching, search_words
 
 from . import policy, rules
-from .models import OPEN_STATES, Case, CaseEvent, CaseKind, CaseState, Comment
+from .models import IS_OPEN, OPEN_STATES, Case, CaseEvent, CaseKind, CaseState, Comment
 from .notifications import HOLDER_STATUS_TEXT
 from .services import available_steps
 from .transitions import TRANSITIONS
@@ -33,41 +34,62 @@ C = CaseState
 class Queue:
     name: str
     label: Promise
-    condition: Q
+    states: frozenset[str]  # every queue is a set of open states
     roles: frozenset[str]  # who sees this queue (superusers see all)
+
+    @property
+    def condition(self) -> Q:
+        return IS_OPEN if self.states == OPEN_STATES else Q(state__in=sorted(self.states))
 
 
 QUEUES: dict[str, Queue] = {
     q.name: q for q in [
         Queue("unit_open", gettext_lazy("Open cases of my units"),
-              Q(state__in=OPEN_STATES), frozenset({Role.DEANS_OFFICE})),
+              OPEN_STATES, frozenset({Role.DEANS_OFFICE})),
         Queue("unit_payment_due", gettext_lazy("Duplicate fee due"),
-              Q(state=C.PAYMENT_DUE), frozenset({Role.DEANS_OFFICE})),
+              frozenset({C.PAYMENT_DUE}), frozenset({Role.DEANS_OFFICE})),
         Queue("unit_corner_cut", gettext_lazy("Awaiting corner cut"),
-              Q(state=C.AWAITING_CORNER_CUT), frozenset({Role.DEANS_OFFICE})),
+              frozenset({C.AWAITING_CORNER_CUT}), frozenset({Role.DEANS_OFFICE})),
         Queue("unit_data_fix", gettext_lazy("Enrolment data to correct"),
-              Q(state=C.DATA_FIX_NEEDED), frozenset({Role.DEANS_OFFICE})),
+              frozenset({C.DATA_FIX_NEEDED}), frozenset({Role.DEANS_OFFICE})),
         Queue("awaiting_card", gettext_lazy("Waiting for the card"),
-              Q(state=C.AWAITING_CARD), frozenset({Role.SSOS})),
+              frozenset({C.AWAITING_CARD}), frozenset({Role.SSOS})),
         Queue("to_assess", gettext_lazy("To assess"),
-              Q(state=C.IN_ASSESSMENT), frozenset({Role.SSOS})),
+              frozenset({C.IN_ASSESSMENT}), frozenset({Role.SSOS})),
         Queue("to_order", gettext_lazy("Replacements to order"),
-              Q(state__in=[C.WARRANTY_APPROVED, C.REPLACEMENT_ORDERED]), frozenset({Role.SSOS})),
+              frozenset({C.WARRANTY_APPROVED, C.REPLACEMENT_ORDERED}), frozenset({Role.SSOS})),
         Queue("to_hand_over", gettext_lazy("Replacements to hand over"),
-              Q(state=C.READY_FOR_PICKUP), frozenset({Role.SSOS, Role.DEANS_OFFICE})),
+              frozenset({C.READY_FOR_PICKUP}), frozenset({Role.SSOS, Role.DEANS_OFFICE})),
         Queue("escalations", gettext_lazy("Escalations"),
-              Q(state__in=[C.ESCALATED, C.HOLDER_TO_USOS]), frozenset({Role.USOS_OFFICE})),
+              frozenset({C.ESCALATED, C.HOLDER_TO_USOS}), frozenset({Role.USOS_OFFICE})),
     ]
 }
 
 
+def visible_cases(user: Any) -> QuerySet[Case]:
+    """Cases `user` may see."""
+    if not getattr(user, "is_authenticated", False):
+        return Case.objects.none()
+    condition = policy.visible_cases_filter(user)
+    return Case.objects.all() if condition is None else Case.objects.filter(condition)
+
+
 def case_list_for_user(user: Any) -> QuerySet[Case]:
     """Cases `user` may see, with what a list row shows."""
-    cases = Case.objects.select_related("card", "holder", "unit", "assigned_to")
-    if not getattr(user, "is_authenticated", False):
-        return cases.none()
-    condition = policy.visible_cases_filter(user)
-    return cases if condition is None else cases.filter(condition)
+    return visible_cases(user).select_related("card", "holder", "unit", "assigned_to")
+
+
+def open_cases_by_state(user: Any, late: Q | None = None) -> dict[str, tuple[int, int]]:
+    """Per state, the user's open cases and how many of them match `late`, in one query.
+    Grouped by state and read from an index of the open cases only, never the closed
+    years; the queues' sizes are sums of these (every queue is a set of states)."""
+    rows = (visible_cases(user).filter(IS_OPEN).order_by().values("state")
+            .annotate(open=Count("pk"), late=Count("pk", filter=late or Q(pk__in=[]))))
+    return {row["state"]: (row["open"], row["late"]) for row in rows}
+
+
+def queue_size(queue: Queue, by_state: dict[str, tuple[int, int]]) -> int:
+    return sum(by_state.get(state, (0, 0))[0] for state in queue.states)
 
 
 def queues_for_user(user: Any) -> list[Queue]:
@@ -84,9 +106,8 @@ def case_queue_counts(user: Any) -> list[dict]:
     queues = queues_for_user(user)
     if not queues:
         return []
-    counts = case_list_for_user(user).aggregate(
-        **{q.name: Count("pk", filter=q.condition) for q in queues})
-    return [{"queue": q, "count": counts[q.name]} for q in queues]
+    by_state = open_cases_by_state(user)
+    return [{"queue": q, "count": queue_size(q, by_state)} for q in queues]
 
 
 def case_filter(cases: QuerySet[Case], *, queue: str = "", kind: str = "", state: str = "",
@@ -106,12 +127,24 @@ def case_filter(cases: QuerySet[Case], *, queue: str = "", kind: str = "", state
         cases = cases.filter(assigned_to_id=assigned_to_id)
     if unassigned:
         cases = cases.filter(assigned_to__isnull=True)
-    query = query.strip()
-    if query:
-        cases = cases.filter(
-            Q(number__iexact=query) | Q(card__number__iexact=query)
-            | Q(holder__album_number__iexact=query) | Q(holder__last_name__icontains=query))
-    return cases
+    return case_search(cases, query)
+
+
+def case_search(cases: QuerySet[Case], query: str) -> QuerySet[Case]:
+    """Case or card number, the holder's name, album or employee number: partial, without
+    diacritics, every word must match (`cards.search`)."""
+    words = search_words(query)
+    if not words:
+        return cases
+    # A union of index scans (holders, cards, case numbers); an OR across the joins would
+    # read every case and every holder.
+    by_holder = Case.objects.filter(holder_id__in=holders_matching(words).values("pk"))
+    by_card = Case.objects.filter(card_id__in=cards_matching(words).values("pk"))
+    by_number = Case.objects.alias(search_text=SearchFold("number")).filter(
+        *(Q(search_text__contains=word) for word in words))
+    matching = by_holder.order_by().values("pk").union(
+        by_card.order_by().values("pk"), by_number.order_by().values("pk"))
+    return cases.filter(pk__in=matching)
 
 
 def case_queue(user: Any, queue: str, **filters: Any) -> QuerySet[Case]:
