@@ -24,7 +24,8 @@ class QueueFilterForm(forms.Form):
     q = forms.CharField(
         label=_("Search"), required=False, max_length=100,
         widget=forms.TextInput(attrs={
-            "type": "search", "placeholder": _("Case number, album number or holder name")}))
+            "autofocus": True, "type": "search",
+            "placeholder": _("Case number, album number or holder name")}))
     kind = forms.ChoiceField(label=_("Kind"), required=False,
                              choices=[("", _("any"))] + CaseKind.choices)
     state = forms.ChoiceField(label=_("State"), required=False,

@@ -1,0 +1,71 @@
+"""Every staff page runs an exact number of queries, whatever the number of cases and
+cards: a page that starts to query per row, or a count that splits in two, fails here."""
+
+from __future__ import annotations
+
+import pytest
+
+from django.contrib.auth.models import User
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from cards.models import CardState
+from tests.factories import CardFactory, HolderFactory
+from tests.warranty.helpers import act, open_case
+
+pytestmark = pytest.mark.django_db
+
+# Every logged-in page starts with the user with their holder record and the user's roles
+# and units (docs/architecture.md, "Roles"); the session comes from the cache.
+START = 2
+PAGES = [
+    # (who, url, queries after START, what it adds)
+    ("deans_office", "/", 2, "case counts per state, card counts per state"),
+    ("ssos", "/", 1, "case counts per state"),
+    ("usos_office", "/", 1, "case counts per state"),
+    ("admin_user", "/", 2, "case counts per state, card counts per state"),
+    ("deans_office", "/cases/?queue=unit_open", 3, "counts, page count, page"),
+    ("ssos", "/cases/?queue=to_assess", 4, "units to filter by, counts, page count, page"),
+    ("ssos", "/cases/?q=dabrowska", 4, "units to filter by, counts, page count, page"),
+    ("ssos", "/cases/?kind=fault", 4, "units to filter by, counts, page count, page"),
+    ("ssos", "/cards/?q=00074", 2, "page count, page"),
+    ("deans_office", "/cards/?state=awaiting_hologram", 2, "page count, page"),
+]
+
+
+def _fill(unit, deans_office, ssos, n: int, first: int = 0) -> None:
+    for i in range(first, first + n):
+        holder = HolderFactory(first_name="Anna", last_name="Dąbrowska")
+        card = CardFactory(serving_unit=unit, holder=holder, number=f"ELS-2025-{740 + i:07d}")
+        case = open_case(card, ("fault", "damage", "lost")[i % 3], deans_office)
+        if i % 3 == 0:
+            act(case, "receive_card", ssos)
+        CardFactory(serving_unit=unit, state=CardState.AWAITING_HOLOGRAM)
+
+
+def _queries(client, user: User, url: str) -> int:
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(captured)
+
+
+@pytest.mark.parametrize(("who", "url", "queries", "_what"), PAGES)
+def test_staff_page_queries_are_pinned(who, url, queries, _what, request, client, unit,
+                                       deans_office, ssos):
+    user = request.getfixturevalue(who)
+    _fill(unit, deans_office, ssos, 2)
+    assert _queries(client, user, url) == START + queries
+    _fill(unit, deans_office, ssos, 9, first=2)
+    assert _queries(client, user, url) == START + queries
+
+
+def test_case_page_queries_are_pinned(client, unit, deans_office, ssos):
+    _fill(unit, deans_office, ssos, 1)
+    case = open_case(CardFactory(serving_unit=unit), "fault", deans_office)
+    act(case, "receive_card", ssos)
+    # the case with its card, holder, unit, people, payment and assessment; its history,
+    # comments, attachments, e-mails; the card's history; the people it can be assigned
+    # to; the unit's card readers (live reads)
+    assert _queries(client, deans_office, f"/cases/{case.pk}/") == START + 8

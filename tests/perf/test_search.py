@@ -1,0 +1,81 @@
+"""Search as a secretary types it: partial, any letter case, without Polish diacritics,
+on the case queue, the card list and the API (PostgreSQL: unaccent + trigram indexes;
+SQLite: the same folding from Python)."""
+
+from __future__ import annotations
+
+import pytest
+
+from cards.search import fold
+from tests.factories import CardFactory, HolderFactory
+from tests.warranty.helpers import open_case
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
+
+
+@pytest.fixture
+def cases(unit, deans_office):
+    people = {
+        "dabrowska": ("Anna", "Dąbrowska", "ELS-2025-0000123"),
+        "zak": ("Łukasz", "Żak", "ELS-2025-0000743"),
+        "nowak": ("Zofia", "Nowak", "ELS-2024-0009999"),
+    }
+    made = {}
+    for key, (first, last, number) in people.items():
+        holder = HolderFactory(first_name=first, last_name=last)
+        made[key] = open_case(CardFactory(serving_unit=unit, holder=holder, number=number),
+                              "lost", deans_office)
+    return made
+
+
+def test_fold_drops_case_and_diacritics():
+    assert fold("Łukasz", "ŻAK", "Dąbrowska-Świętochowska") == "lukasz zak dabrowska-swietochowska"
+
+
+@pytest.mark.parametrize(("query", "found"), [
+    ("Dabrowska", {"dabrowska"}), ("dąbr", {"dabrowska"}), ("zak", {"zak"}),
+    ("ŻAK", {"zak"}), ("lukasz zak", {"zak"}), ("anna nowak", set()),
+    ("00074", {"zak"}), ("els-2024", {"nowak"}), ("nobody", set()),
+])
+def test_queue_search(client, deans_office, cases, query, found):
+    client.force_login(deans_office)
+    response = client.get("/cases/", {"q": query})
+    assert response.status_code == 200
+    shown = {case.number for case in response.context["page"].object_list}
+    assert shown == {cases[key].number for key in found}
+
+
+def test_queue_search_finds_the_case_number(client, deans_office, cases):
+    client.force_login(deans_office)
+    number = cases["nowak"].number  # e.g. ELS/2026/00003
+    response = client.get("/cases/", {"q": number.split("/")[-1][-3:]})
+    assert number in response.content.decode()
+
+
+def test_queue_search_field_has_focus_and_keeps_the_query(client, deans_office, cases):
+    client.force_login(deans_office)
+    page = client.get("/cases/", {"q": "Dabrowska"}).content.decode()
+    assert 'name="q" value="Dabrowska"' in page and "autofocus" in page
+    assert "Dąbrowska" in page and "Żak" not in page
+
+
+def test_search_only_within_what_the_user_sees(client, other_deans_office, cases):
+    client.force_login(other_deans_office)
+    response = client.get("/cases/", {"q": "zak"})
+    assert list(response.context["page"].object_list) == []
+
+
+def test_card_list_search(client, deans_office, cases):
+    client.force_login(deans_office)
+    page = client.get("/cards/", {"q": "dabrowska"}).content.decode()
+    assert "ELS-2025-0000123" in page and "ELS-2025-0000743" not in page
+    page = client.get("/cards/", {"q": "00074"}).content.decode()
+    assert "ELS-2025-0000743" in page and "ELS-2025-0000123" not in page
+
+
+def test_api_search(client, deans_office, cases):
+    client.force_login(deans_office)
+    cards = client.get("/api/cards/", {"q": "zak"}).json()["results"]
+    assert [c["number"] for c in cards] == ["ELS-2025-0000743"]
+    found = client.get("/api/cases/", {"q": "dabrowska"}).json()["results"]
+    assert [c["number"] for c in found] == [cases["dabrowska"].number]
