@@ -4,7 +4,7 @@ Dąbrowska, "zak" finds Żak, "00074" finds ELS-2025-0000743).
 Stored text is folded in the database by ``search_fold(…)``: lower case without
 diacritics, the parts joined by spaces. On PostgreSQL it is an SQL function over the
 ``unaccent`` extension with trigram (``pg_trgm``) indexes on the same expressions
-(migration ``cards.0003_search``), so a ``LIKE '%…%'`` is an index scan; on SQLite the
+(migration ``cards.0005_search``), so a ``LIKE '%…%'`` is an index scan; on SQLite the
 same function is registered from Python. The query is folded in Python the same way.
 """
 

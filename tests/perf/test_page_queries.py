@@ -67,5 +67,5 @@ def test_case_page_queries_are_pinned(client, unit, deans_office, ssos):
     act(case, "receive_card", ssos)
     # the case with its card, holder, unit, people, payment and assessment; its history,
     # comments, attachments, e-mails; the card's history; the people it can be assigned
-    # to; the unit's card readers (live reads)
-    assert _queries(client, deans_office, f"/cases/{case.pk}/") == START + 8
+    # to; the unit's card readers (live reads); the access log entry
+    assert _queries(client, deans_office, f"/cases/{case.pk}/") == START + 9

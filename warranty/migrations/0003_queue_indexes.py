@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import migrations, models
 
-# The case number in the search (cards/search.py; search_fold comes from cards.0003).
+# The case number in the search (cards/search.py; search_fold comes from cards.0005).
 CASE_NUMBER_SEARCH = """
 CREATE INDEX case_search_trgm ON warranty_case USING gin (search_fold(number) gin_trgm_ops)
 """
@@ -17,7 +17,7 @@ def on_postgres(sql):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cards', '0004_queue_indexes'),
+        ('cards', '0006_card_state_index'),
         ('warranty', '0002_seed_fees'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -4,7 +4,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cards', '0003_search'),
+        ('cards', '0005_search'),
     ]
 
     operations = [

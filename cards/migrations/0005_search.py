@@ -45,5 +45,5 @@ def on_postgres(sql):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cards", "0002_role_groups")]
+    dependencies = [("cards", "0004_hologram")]
     operations = [migrations.RunPython(on_postgres(FORWARD), on_postgres(BACKWARD))]
