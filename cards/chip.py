@@ -37,6 +37,11 @@ SIGNER_PHRASES: dict[str, tuple[str, ...]] = {
     "ELN": ("upoważniona do wystawiania legitymacji", "upoważniony do wystawiania legitymacji"),
 }
 
+# qcStatements (RFC 3739) and the ETSI QcType that marks a qualified e-seal.
+QC_STATEMENTS = "1.3.6.1.5.5.7.1.3"
+QC_TYPE = "0.4.0.1862.1.6"
+ESEAL_QC_TYPE = "0.4.0.1862.1.6.2"
+
 _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
     "sha1": hashes.SHA1,
     "sha224": hashes.SHA224,
@@ -312,18 +317,44 @@ _STRING_TAGS = {12, 18, 19, 20, 22, 26, 27, 28, 30}  # UTF8, Numeric, Printable,
 _TAG_INTEGER, _TAG_SEQUENCE, _TAG_UTCTIME, _TAG_GENERALIZEDTIME = 2, 16, 23, 24
 
 
-def _children(der: bytes) -> list[tuple[int, int, bytes]]:
-    """(class, tag, encoded bytes) of each element inside one DER SEQUENCE."""
-    cls, _method, tag, _header, contents, _trailer = parser.parse(der, strict=True)
+def _child_spans(der: bytes) -> list[tuple[int, int, int, int]]:
+    """(class, tag, start, end) of each element inside one DER SEQUENCE, as offsets in `der`."""
+    cls, _method, tag, header, contents, _trailer = parser.parse(der, strict=True)
     if cls != 0 or tag != _TAG_SEQUENCE:
         raise UnexpectedContent(f"the card data is not a SEQUENCE (class {cls}, tag {tag})")
-    children, offset = [], 0
+    spans, offset = [], 0
     while offset < len(contents):
-        c_cls, _m, c_tag, header, body, trailer = parser.parse(contents[offset:])
-        encoded = header + body + trailer
-        children.append((c_cls, c_tag, encoded))
-        offset += len(encoded)
-    return children
+        c_cls, _m, c_tag, c_header, body, trailer = parser.parse(contents[offset:])
+        length = len(c_header) + len(body) + len(trailer)
+        start = len(header) + offset
+        spans.append((c_cls, c_tag, start, start + length))
+        offset += length
+    return spans
+
+
+def _children(der: bytes) -> list[tuple[int, int, bytes]]:
+    """(class, tag, encoded bytes) of each element inside one DER SEQUENCE."""
+    return [(cls, tag, der[start:end]) for cls, tag, start, end in _child_spans(der)]
+
+
+def _layout_of(children: Sequence[tuple]) -> list[tuple[str, str]]:
+    """The expected fields for these elements: without a leading INTEGER, no version."""
+    if children and children[0][1] != _TAG_INTEGER:
+        return list(_LAYOUT[1:])
+    return list(_LAYOUT)
+
+
+def field_span(content: bytes, name: str) -> tuple[int, int] | None:
+    """Where field `name` sits in the eContent (start, end), if an element decodes as it."""
+    try:
+        spans = _child_spans(content)
+    except _DECODE_ERRORS:
+        return None
+    for (field_name, kind), (cls, tag, start, end) in zip(_layout_of(spans), spans,
+                                                          strict=False):
+        if field_name == name and _decode(kind, cls, tag, content[start:end]) is not None:
+            return start, end
+    return None
 
 
 def parse_els_content(content: bytes) -> ElsData:
@@ -336,10 +367,9 @@ def parse_els_content(content: bytes) -> ElsData:
         raise UnexpectedContent(f"the card data is not DER: {exc}") from exc
     values: dict = {}
     notes: list[str] = []
-    layout = list(_LAYOUT)
-    if children and children[0][1] != _TAG_INTEGER:
+    layout = _layout_of(children)
+    if len(layout) < len(_LAYOUT):
         notes.append("no version number: fields read from the first element")
-        layout = layout[1:]
     for (name, kind), (cls, tag, encoded) in zip(layout, children, strict=False):
         value = _decode(kind, cls, tag, encoded)
         if value is None:
@@ -486,6 +516,48 @@ def _trust_problems(els: ElsFile, cert: x509.Certificate, trusted: Sequence[x509
             f"the signer's name does not contain “{expected}”"
         )))
     return problems
+
+
+class _QcStatement(core.Sequence):
+    _fields = [("statement_id", core.ObjectIdentifier),
+               ("statement_info", core.Any, {"optional": True})]
+
+
+class _QcStatements(core.SequenceOf):
+    _child_spec = _QcStatement
+
+
+class _QcTypes(core.SequenceOf):
+    _child_spec = core.ObjectIdentifier
+
+
+def is_eseal(cert: x509.Certificate) -> bool:
+    """A qualified e-seal certificate: its QC statements give the type "eseal"
+    (ETSI EN 319 412-5), so it signs for the organisation without the issuing phrase."""
+    try:
+        extension = cert.extensions.get_extension_for_oid(x509.ObjectIdentifier(QC_STATEMENTS))
+        statements = _QcStatements.load(extension.value.value)
+        for statement in statements:
+            if statement["statement_id"].dotted != QC_TYPE:
+                continue
+            info = statement["statement_info"]
+            if info.native is not None and ESEAL_QC_TYPE in {
+                oid.dotted for oid in info.parse(_QcTypes)
+            }:
+                return True
+    except x509.ExtensionNotFound:
+        return False
+    except _DECODE_ERRORS:
+        return False
+    return False
+
+
+def unauthorised_kinds(cert: x509.Certificate, kinds: Iterable[str]) -> list[str]:
+    """The card kinds among `kinds` this certificate may not sign: those whose phrase its
+    CN lacks; none for an e-seal. The one rule for registering a signing certificate."""
+    if is_eseal(cert):
+        return []
+    return [kind for kind in kinds if signer_kind(cert, kind) is None]
 
 
 def signer_kind(cert: x509.Certificate, kind: str | None = None) -> str | None:

@@ -8,18 +8,17 @@ virtual card can use it too.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass, field
 from functools import cache
 
-from asn1crypto import algos, cms, core
-from asn1crypto import x509 as asn1_x509
+from asn1crypto import core
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import NameOID
 
-from .chip import ELS_CONTENT_OID, SIGNER_PHRASES
+from .chip import ESEAL_QC_TYPE, QC_STATEMENTS, QC_TYPE, SIGNER_PHRASES
+from .chip_signing import build_signed_els
 
 # X.509 caps a CN at 64 characters, so the phrase is the CN and the person's name sits in
 # the given-name/surname attributes.
@@ -47,8 +46,13 @@ def make_certificate(
     not_before: dt.datetime = _EPOCH,
     not_after: dt.datetime = _EPOCH + dt.timedelta(days=365 * 20),
     organisation: str = "Uniwersytet Testowy",
+    public_key=None,
+    eseal: bool = False,
 ) -> x509.Certificate:
-    """A certificate for `key`, self-signed unless `issuer`/`issuer_key` are given."""
+    """A certificate for `key` (or only `public_key`, e.g. a key inside a token),
+    self-signed unless `issuer`/`issuer_key` are given. `eseal` marks it a qualified
+    e-seal (the ETSI QcType statement)."""
+    public_key = public_key or key.public_key()
     subject = x509.Name([
         x509.NameAttribute(NameOID.COUNTRY_NAME, "PL"),
         x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
@@ -58,15 +62,28 @@ def make_certificate(
         x509.CertificateBuilder()
         .subject_name(subject)
         .issuer_name(issuer.subject if issuer else subject)
-        .public_key(key.public_key())
+        .public_key(public_key)
         .serial_number(x509.random_serial_number())
         .not_valid_before(not_before)
         .not_valid_after(not_after)
         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
-                       critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
     )
+    if eseal:
+        builder = builder.add_extension(x509.UnrecognizedExtension(
+            x509.ObjectIdentifier(QC_STATEMENTS), _eseal_qc_statements()), critical=False)
     return builder.sign(issuer_key or key, hashes.SHA256())
+
+
+def _eseal_qc_statements() -> bytes:
+    """qcStatements with QcCompliance and QcType eseal (ETSI EN 319 412-5)."""
+    qc_type = core.Sequence(contents=core.ObjectIdentifier(ESEAL_QC_TYPE).dump())
+    statements = [
+        core.ObjectIdentifier("0.4.0.1862.1.1").dump(),  # QcCompliance
+        core.ObjectIdentifier(QC_TYPE).dump() + qc_type.dump(),
+    ]
+    return core.Sequence(contents=b"".join(
+        core.Sequence(contents=statement).dump() for statement in statements)).dump()
 
 
 @dataclass
@@ -103,6 +120,15 @@ def make_test_pki(key_type: str = "rsa", ca_name: str = "Testowe CA legitymacji"
 def shared_test_pki(key_type: str = "rsa") -> TestPki:
     """One PKI per process: RSA key generation is the slow part of the tests."""
     return make_test_pki(key_type)
+
+
+@cache
+def shared_test_eseal(key_type: str = "ec") -> tuple[object, x509.Certificate]:
+    """A university e-seal (key, certificate) issued by the shared test PKI's CA."""
+    pki = shared_test_pki()
+    key = new_key(key_type)
+    return key, make_certificate("Uniwersytet Testowy", key, issuer=pki.ca_cert,
+                                 issuer_key=pki.ca_key, eseal=True)
 
 
 @dataclass(frozen=True)
@@ -151,71 +177,38 @@ def _der_length(length: int) -> bytes:
     return bytes([0x80 | len(raw)]) + raw
 
 
+class SoftwareSigner:
+    """A test key in memory behind the same interface as `Pkcs11Signer` (tests only)."""
+
+    def __init__(self, key, certificate: x509.Certificate) -> None:
+        self.key = key
+        self.certificate = certificate
+
+    def sign(self, data: bytes, digest: str = "sha256") -> bytes:
+        # SHA-1 only because old cards were signed with it.
+        hash_algorithm = {"sha1": hashes.SHA1(), "sha256": hashes.SHA256()}[digest]  # noqa: S303
+        if isinstance(self.key, ec.EllipticCurvePrivateKey):
+            return self.key.sign(data, ec.ECDSA(hash_algorithm))
+        return self.key.sign(data, padding.PKCS1v15(), hash_algorithm)
+
+
 def build_els_file(
     fields: ElsFields | None = None,
     *,
     signer_key,
     signer_cert: x509.Certificate,
-    digest: str = "sha256",
-    signed_attributes: bool = True,
-    include_certificate: bool = True,
-    extra_certificates: tuple[x509.Certificate, ...] = (),
-    content_oid: str = ELS_CONTENT_OID,
     content: bytes | None = None,
     signing_time: dt.datetime | None = None,
+    **options,
 ) -> bytes:
     """A DER ContentInfo/SignedData like EF.ELS, signed by `signer_key`.
 
-    `content` replaces the encoded fields (for variants and broken data).
+    `content` replaces the encoded fields (for variants and broken data); `options` go to
+    `chip_signing.build_signed_els` (digest, signed_attributes, include_certificate, ...).
     """
     econtent = content if content is not None else build_els_content(fields or ElsFields())
-    # SHA-1 only because old cards were signed with it.
-    hash_algorithm = {"sha1": hashes.SHA1(), "sha256": hashes.SHA256()}[digest]  # noqa: S303
-    signer_asn1 = asn1_x509.Certificate.load(signer_cert.public_bytes(serialization.Encoding.DER))
-    signer_info = {
-        "version": "v1",
-        "sid": cms.SignerIdentifier({"issuer_and_serial_number": cms.IssuerAndSerialNumber({
-            "issuer": signer_asn1.issuer, "serial_number": signer_asn1.serial_number,
-        })}),
-        "digest_algorithm": algos.DigestAlgorithm({"algorithm": digest}),
-    }
-    if signed_attributes:
-        moment = signing_time or signer_cert.not_valid_before_utc + dt.timedelta(days=1)
-        attributes = cms.CMSAttributes([
-            cms.CMSAttribute({"type": "content_type", "values": [content_oid]}),
-            cms.CMSAttribute({"type": "signing_time",
-                              "values": [cms.Time({"utc_time": moment})]}),
-            cms.CMSAttribute({"type": "message_digest",
-                              "values": [hashlib.new(digest, econtent).digest()]}),
-        ])
-        signer_info["signed_attrs"] = attributes
-        to_sign = attributes.dump()
-    else:
-        to_sign = econtent
-    if isinstance(signer_key, ec.EllipticCurvePrivateKey):
-        signature = signer_key.sign(to_sign, ec.ECDSA(hash_algorithm))
-        signer_info["signature_algorithm"] = algos.SignedDigestAlgorithm(
-            {"algorithm": f"{digest}_ecdsa"})
-    else:
-        signature = signer_key.sign(to_sign, padding.PKCS1v15(), hash_algorithm)
-        signer_info["signature_algorithm"] = algos.SignedDigestAlgorithm(
-            {"algorithm": "rsassa_pkcs1v15"})
-    signer_info["signature"] = signature
-    certificates = [signer_asn1] if include_certificate else []
-    certificates += [asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER))
-                     for c in extra_certificates]
-    signed_data = {
-        "version": "v1",
-        "digest_algorithms": [algos.DigestAlgorithm({"algorithm": digest})],
-        "encap_content_info": {"content_type": content_oid,
-                               "content": core.OctetString(econtent, explicit=0)},
-        "signer_infos": [cms.SignerInfo(signer_info)],
-    }
-    if certificates:
-        signed_data["certificates"] = certificates
-    return cms.ContentInfo({
-        "content_type": "signed_data", "content": cms.SignedData(signed_data),
-    }).dump()
+    moment = signing_time or signer_cert.not_valid_before_utc + dt.timedelta(days=1)
+    return build_signed_els(econtent, SoftwareSigner(signer_key, signer_cert), moment, **options)
 
 
 def build_test_els_file(fields: ElsFields | None = None, *, kind: str = "ELS",

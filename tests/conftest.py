@@ -1,8 +1,8 @@
 """Shared fixtures and the rule for tests that need a real service.
 
-A test marked `postgres`, `redis`, `pcsc`, `browser` or `gettext` runs when the service is there.
-On a laptop without it, the test is skipped and says why; in CI (CI=true) a missing
-service fails the test instead, so nothing is quietly left out.
+A test marked `postgres`, `redis`, `pcsc`, `browser`, `gettext` or `softhsm` runs when the
+service is there. On a laptop without it, the test is skipped and says why; in CI
+(CI=true) a missing service fails the test instead, so nothing is quietly left out.
 """
 
 from __future__ import annotations
@@ -70,6 +70,13 @@ def _gettext_available() -> str | None:
     return None
 
 
+@cache
+def _softhsm_available() -> str | None:
+    from cards import softhsm
+
+    return softhsm.missing()
+
+
 def _postgres_available() -> str | None:
     if connection.vendor != "postgresql":
         return "the tests run on SQLite; set DATABASE_URL to a PostgreSQL database"
@@ -82,6 +89,7 @@ SERVICE_CHECKS = {
     "pcsc": _pcsc_available,
     "browser": _browser_available,
     "gettext": _gettext_available,
+    "softhsm": _softhsm_available,
 }
 
 
@@ -103,8 +111,11 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path):
+def _media_in_tmp(settings, tmp_path, monkeypatch):
     settings.MEDIA_ROOT = tmp_path / "media"
+    from cards import demo_signing
+
+    monkeypatch.setattr(demo_signing, "DEMO_DIR", tmp_path / "var")  # the demo's keys
 
 
 @pytest.fixture
@@ -171,6 +182,22 @@ def english(settings):
     settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
         yield
+
+
+# --- SoftHSM2: real PKCS#11 tokens in a private folder -------------------------------
+# Both tokens are made before any signer opens the module: SoftHSM2 reads SOFTHSM2_CONF
+# and the token list when it is initialised, once per process. Tests that use the fixture
+# are marked `softhsm`.
+
+
+@pytest.fixture(scope="session")
+def softhsm_tokens(tmp_path_factory):
+    """An e-seal token (the server's HSM) and a workstation token (an employee's
+    signature card), each with an RSA-2048 key made inside it and certified by the
+    shared test PKI's CA; the certificates are on the tokens too."""
+    from tests.softhsm_tokens import make_tokens
+
+    return make_tokens(tmp_path_factory.mktemp("softhsm"))
 
 
 # --- browser: Playwright driving Debian's Chromium against the live server -----------
