@@ -14,10 +14,9 @@ from collections.abc import Callable
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -34,7 +33,6 @@ from .models import (
     Holder,
     InvalidationGround,
     Semester,
-    SigningCertificate,
     Unit,
 )
 from .selectors import holder_by_pesel
@@ -52,43 +50,6 @@ class UnitAdmin(admin.ModelAdmin):
 class SemesterAdmin(admin.ModelAdmin):
     list_display = ["name", "cycle_code", "starts_on", "ends_on", "card_valid_until"]
     search_fields = ["name", "cycle_code"]
-
-
-def _usable_now() -> QuerySet[SigningCertificate]:
-    return SigningCertificate.objects.usable_at(timezone.now())
-
-
-class UsableCertificateFilter(admin.SimpleListFilter):
-    title = _("usable now")
-    parameter_name = "usable"
-
-    def lookups(self, request, model_admin):
-        return [("yes", _("Yes")), ("no", _("No"))]
-
-    def queryset(self, request, queryset):
-        usable = _usable_now().values("pk")
-        if self.value() == "yes":
-            return queryset.filter(pk__in=usable)
-        if self.value() == "no":
-            return queryset.exclude(pk__in=usable)
-        return queryset
-
-
-@admin.register(SigningCertificate)
-class SigningCertificateAdmin(admin.ModelAdmin):
-    list_display = ["subject_name", "serial_number", "unit", "valid_from", "valid_until",
-                    "revoked_at", "usable"]
-    list_filter = ["unit", UsableCertificateFilter]
-    list_select_related = ["unit"]
-    search_fields = ["subject_name", "serial_number"]
-
-    def get_queryset(self, request):
-        usable = _usable_now().filter(pk=OuterRef("pk"))
-        return super().get_queryset(request).annotate(is_usable=Exists(usable))
-
-    @admin.display(description=_("usable now"), boolean=True, ordering="is_usable")
-    def usable(self, certificate: SigningCertificate) -> bool:
-        return certificate.is_usable
 
 
 class HolderAdminForm(forms.ModelForm):
@@ -301,3 +262,6 @@ class CardEventAdmin(ReadOnlyAdmin):
     list_filter = ["source", "action"]
     list_select_related = ["card"]
     search_fields = ["=card__number", "actor_name"]
+
+
+from . import admin_signing  # noqa: E402, F401 - registers the certificate registry

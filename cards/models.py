@@ -59,18 +59,40 @@ class SigningCertificateQuerySet(models.QuerySet):
         return self.filter(valid_from__lte=moment, valid_until__gte=moment, revoked_at__isnull=True)
 
 
+class KeyLocation(models.TextChoices):
+    SERVER_HSM = "server_hsm", _("server HSM (the university e-seal; the server signs)")
+    WORKSTATION = "workstation", _("workstation card (an employee signs at the reader)")
+
+
 class SigningCertificate(models.Model):
-    """A certificate registered for signing the chip data of a unit's cards."""
+    """A certificate registered for signing the chip data of a unit's cards.
+
+    Subject, serial and validity are read from the certificate itself, never typed in;
+    `cards.signing_certificates` registers and revokes, `cards.signing` picks one.
+    """
 
     unit = models.ForeignKey(
         Unit, on_delete=models.PROTECT, related_name="signing_certificates", verbose_name=_("unit")
     )
-    subject_name = models.CharField(_("subject name"), max_length=300)
-    serial_number = models.CharField(_("serial number"), max_length=100)
-    valid_from = models.DateTimeField(_("valid from"))
-    valid_until = models.DateTimeField(_("valid until"))
-    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
-    certificate_pem = models.TextField(_("certificate (PEM)"), blank=True)
+    certificate_pem = models.TextField(_("certificate (PEM)"))
+    subject_name = models.CharField(_("subject name"), max_length=300, editable=False)
+    serial_number = models.CharField(_("serial number"), max_length=100, editable=False)
+    valid_from = models.DateTimeField(_("valid from"), editable=False)
+    valid_until = models.DateTimeField(_("valid until"), editable=False)
+    is_eseal = models.BooleanField(_("e-seal"), default=False, editable=False, help_text=_(
+        "A qualified e-seal of the university (from the certificate's QC statements): it "
+        "signs without the issuing phrase."))
+    card_kinds = models.JSONField(_("card kinds"), default=list, help_text=_(
+        "The kinds of card this certificate signs."))
+    key_location = models.CharField(_("key location"), max_length=20,
+                                    choices=KeyLocation.choices, default=KeyLocation.SERVER_HSM)
+    token_label = models.CharField(_("token label"), max_length=32, blank=True, help_text=_(
+        "The PKCS#11 token holding the key (server HSM only; empty: ESEAL_TOKEN_LABEL)."))
+    key_label = models.CharField(_("key label"), max_length=100, blank=True)
+    key_id = models.CharField(_("key id (hex)"), max_length=64, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+    revocation_reason = models.CharField(_("revocation reason"), max_length=200, blank=True,
+                                         editable=False)
 
     objects = SigningCertificateQuerySet.as_manager()
 
@@ -90,6 +112,13 @@ class SigningCertificate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject_name} ({self.serial_number})"
+
+    @property
+    def signs_on_server(self) -> bool:
+        return self.key_location == KeyLocation.SERVER_HSM
+
+    def signs(self, kind: str) -> bool:
+        return kind in self.card_kinds
 
 
 class Semester(models.Model):

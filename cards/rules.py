@@ -27,9 +27,9 @@ from .models import (
     Level,
     ReplacementReason,
     Semester,
-    SigningCertificate,
 )
 from .models import CardState as S
+from .signing import certificate_for
 
 # Boxes for hologram stickers on the reverse of the blank. ELN blanks set no limit.
 HOLOGRAM_BOXES = {CardKind.ELS: 12, CardKind.ELD: 5}
@@ -92,10 +92,10 @@ def extension_refusal(card: Card, today: dt.date, now: dt.datetime | None = None
             "All %(boxes)d hologram boxes on this card are used: the holder needs a new card."
         ) % {"boxes": boxes}
     moment = now or timezone.now()
-    if not SigningCertificate.objects.usable_at(moment).filter(unit=card.serving_unit_id).exists():
+    if certificate_for(card, moment) is None:
         return NO_SIGNING_CERTIFICATE + " — " + _(
-            "no signing certificate is registered for %(unit)s. Contact the USOS office."
-        ) % {"unit": card.serving_unit.name}
+            "no usable certificate signs %(kind)s cards of %(unit)s. Contact the USOS office."
+        ) % {"kind": card.kind, "unit": card.serving_unit.name}
     semester = extension_target(today)
     if semester is None:
         return _("No semester in the calendar covers today; an administrator must add it.")

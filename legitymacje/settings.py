@@ -224,6 +224,14 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "legitymacje@localhost")
 
+# The university e-seal for chip extensions: a key in a PKCS#11 token (an HSM; SoftHSM2
+# in the demo). The PIN comes from ESEAL_PIN or, better, a file readable only by the
+# server (ESEAL_PIN_FILE). See docs/signing.md.
+ESEAL_PKCS11_MODULE = env_str("ESEAL_PKCS11_MODULE", "/usr/lib/softhsm/libsofthsm2.so")
+ESEAL_TOKEN_LABEL = env_str("ESEAL_TOKEN_LABEL")
+ESEAL_PIN = env_str("ESEAL_PIN")
+ESEAL_PIN_FILE = env_str("ESEAL_PIN_FILE")
+
 # Celery: a broker when REDIS_URL is set, otherwise tasks run in-process (eager)
 # so the default set-up needs no server.
 REDIS_URL = env_str("REDIS_URL")

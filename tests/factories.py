@@ -107,15 +107,32 @@ class EmploymentFactory(factory.django.DjangoModelFactory):
     ended_on = None
 
 
+def _test_eseal_pem() -> str:
+    from cryptography.hazmat.primitives import serialization
+
+    from cards.chip_testing import shared_test_eseal
+
+    return shared_test_eseal()[1].public_bytes(serialization.Encoding.PEM).decode()
+
+
 class SigningCertificateFactory(factory.django.DjangoModelFactory):
+    """The test e-seal, signing every kind in the server HSM; validity is the factory's
+    own (to test usability), so set the fields, or register through the service."""
+
     class Meta:
         model = SigningCertificate
 
     unit = factory.SubFactory(UnitFactory)
-    subject_name = "osoba uprawniona do wystawiania legitymacji studenckiej"
+    certificate_pem = factory.LazyFunction(_test_eseal_pem)
+    subject_name = "O=Uniwersytet Testowy,CN=Uniwersytet Testowy"
     serial_number = factory.Sequence(lambda n: f"{n:08X}")
     valid_from = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=365))
     valid_until = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=365))
+    is_eseal = True
+    card_kinds = factory.LazyFunction(lambda: ["ELD", "ELN", "ELS"])
+    key_location = "server_hsm"
+    token_label = "eseal"
+    key_label = "eseal-key"
 
 
 class CardFactory(factory.django.DjangoModelFactory):
