@@ -17,8 +17,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The demo's e-seal key lives in a SoftHSM2 token under var/softhsm (see docs/signing.md).
+DEMO_HSM = $(CURDIR)/var/softhsm
+run worker: export SOFTHSM2_CONF = $(DEMO_HSM)/softhsm2.conf
+run worker: export ESEAL_PIN_FILE = $(DEMO_HSM)/pin
+
 run: install
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py eseal_token demo
 	$(PY) manage.py load_demo
 	@echo
 	@echo "Demo users (password: demo-password, demo only):"

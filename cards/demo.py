@@ -23,6 +23,7 @@ from django.db.models import ProtectedError, Q, QuerySet, RestrictedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import demo_signing
 from .chip_testing import ElsFields, build_test_els_file
 from .errors import ActionRefused
 from .holograms import university_code
@@ -258,17 +259,17 @@ class DemoLoader:
                              "states": ", ".join(f"{s} {n}" for s, n in sorted(states.items()))})
 
     def load_units(self) -> dict[str, Unit]:
-        units = {}
-        now = timezone.now()
-        for code, name, certified in UNITS:
-            unit = units[code] = Unit.objects.create(code=code, name=name)
-            # The unit without a usable certificate has one that expired last year.
-            valid_until = now + dt.timedelta(days=700) if certified else now - dt.timedelta(days=30)
-            SigningCertificate.objects.create(
-                unit=unit, subject_name=f"{name}: osoba uprawniona do wystawiania legitymacji "
-                                        "studenckiej",
-                serial_number=f"DEMO-{code}-{now.year}", valid_until=valid_until,
-                valid_from=valid_until - dt.timedelta(days=730))
+        units = {code: Unit.objects.create(code=code, name=name) for code, name, _c in UNITS}
+        pki = demo_signing.demo_pki()
+        eseal = demo_signing.demo_eseal_certificate()
+        if eseal is None:
+            self.stdout.write(_("No demo e-seal token (manage.py eseal_token demo): chip files "
+                                "cannot be signed in this demo."))
+            eseal = demo_signing.stand_in_eseal(pki)
+        demo_signing.register_eseal([units[code] for code, _n, ok in UNITS if ok], eseal)
+        for code, _name, certified in UNITS:
+            if not certified:  # its only certificate expired a month ago
+                demo_signing.register_expired_signer(units[code], pki)
         return units
 
     def load_users(self) -> dict[str, User]:

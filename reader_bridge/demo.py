@@ -26,7 +26,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from cards.chip_testing import ElsFields, build_test_els_file, make_test_pki
+from cards.chip_testing import ElsFields, build_test_els_file
+from cards.demo_signing import demo_eseal_certificate, demo_pki
 from cards.models import Card
 
 from .models import ReaderDevice, TrustedCertificate
@@ -37,6 +38,7 @@ DEMO_DIR = Path(settings.BASE_DIR) / "var"
 ELS_DIR = DEMO_DIR / "demo-els"
 AGENT_STATE_DIR = DEMO_DIR / "demo-reader"
 DEMO_CA_NAME = "Demo CA (test keys, never trust in production)"
+DEMO_ESEAL_NAME = "Demo e-seal (test key, never trust in production)"
 DEMO_READER_NAME = "dziekanat-demo-pc"
 DEMO_SERVER = "http://127.0.0.1:8000"
 DEMO_ATR = "3B8F8001804F0CA000000306030001000000006A"
@@ -49,10 +51,14 @@ def load(stdout: TextIO, today: dt.date | None = None) -> None:
     if unit is None:
         stdout.write("reader_bridge demo skipped: no `dziekanat` user with a unit")
         return
-    pki = make_test_pki(ca_name="Demo CA legitymacji")
-    TrustedCertificate.objects.filter(name=DEMO_CA_NAME).delete()
+    pki = demo_pki()
+    TrustedCertificate.objects.filter(name__in=(DEMO_CA_NAME, DEMO_ESEAL_NAME)).delete()
     trusted_certificate_add(name=DEMO_CA_NAME, data=pki.ca_cert.public_bytes(
         serialization.Encoding.DER))
+    eseal = demo_eseal_certificate()
+    if eseal is not None:  # files the demo e-seal writes verify on the next read
+        trusted_certificate_add(name=DEMO_ESEAL_NAME, usage=TrustedCertificate.Usage.SEAL,
+                                data=eseal.public_bytes(serialization.Encoding.DER))
     device, key = _demo_device(unit)
     cards = list(Card.objects.filter(serving_unit=unit, state="active", valid_until__gte=today)
                  .select_related("holder").order_by("kind", "number")[:4])
