@@ -117,6 +117,10 @@ class SigningCertificate(models.Model):
     def signs_on_server(self) -> bool:
         return self.key_location == KeyLocation.SERVER_HSM
 
+    @property
+    def signs_at_workstation(self) -> bool:
+        return self.key_location == KeyLocation.WORKSTATION
+
     def signs(self, kind: str) -> bool:
         return kind in self.card_kinds
 
