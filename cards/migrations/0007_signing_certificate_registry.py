@@ -24,7 +24,7 @@ def kinds_from_subject(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cards', '0004_hologram'),
+        ('cards', '0006_card_state_index'),
     ]
 
     operations = [
