@@ -50,7 +50,7 @@ def user_for_cas(username: str, attributes: dict):
     if holder is None:
         return None
     with transaction.atomic():
-        holder = Holder.objects.select_for_update().select_related("user").get(pk=holder.pk)
+        holder = Holder.objects.select_for_update().get(pk=holder.pk)
         if holder.user is None:  # first login: the holder's account, for CAS only
             holder.user = user_model._default_manager.create_user(
                 username=username, first_name=holder.first_name, last_name=holder.last_name,

@@ -1,7 +1,7 @@
 """Shared fixtures and the rule for tests that need a real service.
 
-A test marked `postgres`, `redis`, `pcsc`, `browser`, `gettext` or `softhsm` runs when the
-service is there. On a laptop without it, the test is skipped and says why; in CI
+A test marked `postgres`, `redis`, `pcsc`, `browser`, `gettext`, `softhsm` or `cas` runs when
+the service is there. On a laptop without it, the test is skipped and says why; in CI
 (CI=true) a missing service fails the test instead, so nothing is quietly left out.
 """
 
@@ -77,6 +77,15 @@ def _softhsm_available() -> str | None:
     return softhsm.missing()
 
 
+@cache
+def _cas_available() -> str | None:
+    try:
+        import cas_server  # noqa: F401
+    except ImportError:
+        return "django-cas-server is not installed (pip install -e '.[dev]')"
+    return None
+
+
 def _postgres_available() -> str | None:
     if connection.vendor != "postgresql":
         return "the tests run on SQLite; set DATABASE_URL to a PostgreSQL database"
@@ -90,6 +99,7 @@ SERVICE_CHECKS = {
     "browser": _browser_available,
     "gettext": _gettext_available,
     "softhsm": _softhsm_available,
+    "cas": _cas_available,
 }
 
 
