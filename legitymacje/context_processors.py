@@ -5,6 +5,8 @@ from cards.policy import may_act_somewhere
 from cards.roles import Role, is_staff_member, roles_of
 from reports.access import can_view_reports
 
+from .second_factor import owes_second_factor
+
 
 def navigation(request):
     """Links for the top bar, by role. Apps add their entries here as they grow."""
@@ -26,4 +28,5 @@ def navigation(request):
     return {
         "nav_links": links,
         "user_roles": sorted(Role(r).label for r in roles_of(user)),
+        "second_factor_url": reverse("otp-enrol") if owes_second_factor(user) else None,
     }

@@ -180,6 +180,7 @@ CAS_LOGIN_MSG = None
 CAS_LOGGED_MSG = None
 CAS_LOGOUT_COMPLETELY = True
 CAS_REDIRECT_URL = "/"
+CAS_IGNORE_REFERER = True  # without ?next= the CAS login lands on the home page, not /login/
 CAS_PESEL_ATTRIBUTE = env_str("CAS_PESEL_ATTRIBUTE", "pesel")
 CAS_ALBUM_ATTRIBUTE = env_str("CAS_ALBUM_ATTRIBUTE", "album")
 

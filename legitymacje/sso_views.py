@@ -33,6 +33,8 @@ class CASLoginView(cas_views.LoginView):
 class LoginView(auth_views.LoginView):
     """The password login, offering the university login beside it when CAS is set up."""
 
+    redirect_authenticated_user = True
+
     def get_context_data(self, **kwargs):
         return super().get_context_data(**kwargs, cas_enabled=bool(settings.CAS_SERVER_URL))
 

@@ -22,9 +22,10 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("api/", include("legitymacje.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"),
-         name="api-docs"),
+    # The split view serves Swagger UI's start-up script as a file, and our template its
+    # style: no inline code (CSP).
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(
+        url_name="api-schema", template_name="api/swagger_ui.html"), name="api-docs"),
 ]
 
 if settings.DEBUG:
