@@ -111,3 +111,14 @@ def test_a_cas_server_that_does_not_answer_is_a_message_not_a_500(client, settin
     response = client.get(reverse("cas-login"), {"ticket": "ST-whatever"}, follow=True)
     assert response.status_code == 200
     assert "Uczelniana usługa logowania nie odpowiada" in response.content.decode()
+
+
+def test_bad_tickets_lock_nobody_out_of_single_sign_on(client, settings, deans_office,
+                                                        with_cas):
+    """Passwords are tried (and throttled) on the CAS server; here a bad ticket is only
+    refused, so nobody behind the same address can lock the others out."""
+    settings.AXES_FAILURE_LIMIT = 3
+    for _attempt in range(5):
+        assert client.get(reverse("cas-login"), {"ticket": "ST-forged"}).status_code == 302
+    assert _sso_login(client, with_cas, "dziekanat").status_code == 302
+    assert _logged_in_user(client) == deans_office
