@@ -252,3 +252,47 @@ def test_the_admin_registers_and_revokes(admin_client_, unit):
 
     registered.refresh_from_db()
     assert registered.revoked_at is not None
+
+
+# --- manage.py eseal_token -----------------------------------------------------------------
+
+
+@pytest.mark.softhsm
+def test_eseal_token_check_signs_a_test_file_in_the_hsm(hsm_eseal, unit, english):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("eseal_token", "check", "--unit", unit.code, "--kind", "ELN", stdout=out)
+
+    assert "Signed a test file" in out.getvalue()
+
+
+def test_eseal_token_register_refuses_a_certificate_without_the_phrase(unit, tmp_path, english):
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "person.pem"
+    path.write_bytes(pem(person("ELS")))
+
+    with pytest.raises(CommandError, match="not a university e-seal"):
+        call_command("eseal_token", "register", str(path), "--unit", unit.code,
+                     "--kinds", "ELS,ELD", "--workstation")
+    call_command("eseal_token", "register", str(path), "--unit", unit.code, "--kinds", "ELS",
+                 "--workstation")
+    assert SigningCertificate.objects.get().card_kinds == ["ELS"]
+
+
+def test_eseal_token_demo_without_softhsm_warns_and_leaves_the_demo_running(monkeypatch,
+                                                                            english):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from cards import softhsm
+
+    monkeypatch.setattr(softhsm, "missing", lambda: "SoftHSM2 is not installed")
+    out = StringIO()
+    call_command("eseal_token", "demo", stdout=out)
+
+    assert "cannot sign chip files" in out.getvalue()

@@ -18,7 +18,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cards import chip, demo_signing
+from cards import chip, demo_signing, softhsm
 from cards.chip_signing import SigningError
 from cards.chip_testing import ElsFields, build_els_content
 from cards.errors import ActionRefused
@@ -54,6 +54,12 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from exc
 
     def handle_demo(self, renew: bool, **_options) -> None:
+        missing = softhsm.missing()
+        if missing:  # `make run` still works; the demo just cannot sign chip files
+            self.stdout.write(self.style.WARNING(
+                _("No demo e-seal: %(reason)s. The demo runs, but cannot sign chip files.")
+                % {"reason": missing}))
+            return
         pki = demo_signing.demo_pki()
         certificate = demo_signing.demo_eseal_certificate()
         if certificate is None or renew:
