@@ -22,7 +22,8 @@ from warranty.models import Case
 from warranty.rules import REMEDIES
 
 from .extension import extension_session_start
-from .models import ChipWriteJob, ExtensionRefusal, ExtensionSession, JobKind, JobState
+from .extension_status import write_step
+from .models import ChipWriteJob, ExtensionRefusal, ExtensionSession, JobKind
 from .services import devices_for_user
 
 # A morning at the desk; a reader left armed longer is a risk, so the clerk starts anew.
@@ -38,10 +39,11 @@ class Status:
     REFUSED = "refused"
 
 
+# The write steps of `extension_status.write_step` a card is still in the reader for.
 IN_PROGRESS = {
-    JobState.AWAITING_SIGNATURE: gettext_lazy("Signing the new chip file…"),
-    JobState.READY: gettext_lazy("Waiting for the reader to write…"),
-    JobState.SENT: gettext_lazy("Writing to the chip: do not take the card out."),
+    "signing": gettext_lazy("Signing the new chip file…"),
+    "ready": gettext_lazy("Waiting for the reader to write…"),
+    "writing": gettext_lazy("Writing to the chip: do not remove the card."),
 }
 
 
@@ -82,20 +84,23 @@ class Row:
         }
 
 
-def _job_row(job: ChipWriteJob) -> Row:
+def _job_row(job: ChipWriteJob, now: dt.datetime) -> Row:
     at = job.finished_at or job.sent_at or job.created_at
     row = Row(key=f"card-{job.card_id}", at=at, first_at=job.created_at, card=job.card,
               status=Status.WORKING, label="")
-    if job.state == JobState.VERIFIED:
+    step = write_step(job, now)
+    if step == "verified" and job.valid_until is not None:
         row.status, row.label = Status.EXTENDED, _("Extended — stick the hologram on")
         row.detail = _("Valid until %(date)s on the chip.") % {
-            "date": date_format(job.valid_until, "SHORT_DATE_FORMAT")} if job.valid_until else ""
-    elif job.state in IN_PROGRESS:
-        row.label = str(IN_PROGRESS[job.state])
-    elif job.state == JobState.FAILED and job.outcome.get("torn"):
+            "date": date_format(job.valid_until, "SHORT_DATE_FORMAT")}
+    elif step in IN_PROGRESS:
+        row.label = str(IN_PROGRESS[step])
+    elif step == "torn":
+        if job.finished_at is None:  # sent, and no result came back in time
+            row.at = job.expires_at
         row.status, row.label = Status.RETRY, _("The write was interrupted")
         row.remedy = _("Insert the card again: the write is finished or repeated.")
-    else:
+    else:  # failed, expired, or the old file put back
         row.status, row.label = Status.RETRY, _("Not written")
         row.remedy = _("Insert the card again.")
     return row
@@ -115,7 +120,7 @@ def _refusal_row(refusal: ExtensionRefusal, case: Case | None) -> Row:
     return row
 
 
-def batch_rows(session: ExtensionSession) -> list[Row]:
+def batch_rows(session: ExtensionSession, now: dt.datetime) -> list[Row]:
     """One row per card with its latest news, the card that came in last on top. A card
     extended in this batch stays "extended": a later insertion of it (refused, as it
     needs no extension now) does not hide that."""
@@ -125,7 +130,7 @@ def batch_rows(session: ExtensionSession) -> list[Row]:
                     .select_related("card__holder"))
     cases = Case.objects.in_bulk([r.case_id for r in refusals if r.case_id])
     rows: dict[str, Row] = {}
-    for row in [*(_job_row(job) for job in jobs),
+    for row in [*(_job_row(job, now) for job in jobs),
                 *(_refusal_row(r, cases.get(r.case_id)) for r in refusals)]:
         known = rows.get(row.key)
         if known is None:

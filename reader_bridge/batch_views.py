@@ -66,10 +66,11 @@ def batch_home(request):
 def batch_detail(request, pk: int):
     _may_extend(request.user)
     session = _batch(request.user, pk)
-    rows = batch_rows(session)
+    now = timezone.now()
+    rows = batch_rows(session, now)
     return render(request, "reader_bridge/batch_detail.html", {
         "session": session, "rows": rows, "counts": batch_counts(rows),
-        "is_open": session.is_open(timezone.now()), "now": timezone.now(),
+        "is_open": session.is_open(now), "now": now,
     })
 
 
@@ -81,7 +82,7 @@ def batch_progress(request, pk: int):
     session = _batch(request.user, pk)
     since = parse_datetime(request.GET.get("since", "")) if request.GET.get("since") else None
     now = timezone.now()
-    rows = batch_rows(session)
+    rows = batch_rows(session, now)
     return JsonResponse({
         "now": now.isoformat(), "open": session.is_open(now),
         "counts": batch_counts(rows),

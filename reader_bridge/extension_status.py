@@ -54,7 +54,8 @@ def _latest_write(card: Card) -> ChipWriteJob | None:
             .order_by("-created_at").first())
 
 
-def _write_step(job: ChipWriteJob, now: dt.datetime) -> str:
+def write_step(job: ChipWriteJob, now: dt.datetime) -> str:
+    """Where a write job stands (the card page and the batch page tell it alike)."""
     if job.state == JobState.AWAITING_SIGNATURE:
         return "signing"
     if job.state == JobState.READY:
@@ -89,7 +90,7 @@ def extension_status(card: Card, *, now: dt.datetime | None = None) -> dict | No
         if refusal.case_id:
             case_url = reverse("warranty:detail", args=[refusal.case_id])
     elif latest == "job":
-        step = _write_step(job, now)
+        step = write_step(job, now)
         detail = job.outcome.get("card_refused") or "; ".join(job.outcome.get("problems", []))
         if step == "verified" and job.valid_until is None:  # the old file was restored
             step, detail = "failed", _("The old chip file was restored.")

@@ -3,9 +3,12 @@ lists each card's result. The agent is played by signed HTTP calls."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from django.urls import reverse
+from django.utils import timezone
 
 from cards.models import CardState
 from reader_bridge.batch import batch_start
@@ -64,7 +67,7 @@ def test_a_card_in_writing_shows_it_live(client, device, batch, extendable, dean
 
     job = next_job(client, device)
     row = progress(client, batch)["rows"][0]
-    assert (row["status"], row["label"]) == ("working", "Zapis na chip: nie wyjmuj karty.")
+    assert (row["status"], row["label"]) == ("working", "Trwa zapis w układzie: nie wyjmuj legitymacji.")
 
     written(client, device, job)
     assert progress(client, batch)["rows"][0]["status"] == "extended"
@@ -171,12 +174,17 @@ def test_only_offices_that_extend_may_use_batches(client, batch, role):
     assert client.get(reverse("reader_bridge:batch", args=[batch.pk])).status_code == 403
 
 
-def test_the_job_left_unwritten_is_not_believed(client, device, batch, extendable,
-                                                deans_office):
+def test_a_write_never_answered_is_not_believed_and_turns_to_insert_again(
+        client, device, batch, extendable, deans_office):
     insert(device, extendable)
-    next_job(client, device)  # sent, never answered
+    next_job(client, device)  # sent; the agent is killed before it reports the read-back
     client.force_login(deans_office)
-    assert progress(client, batch)["counts"]["extended"] == 0
+    seen = progress(client, batch)
+    assert seen["counts"] == {"extended": 0, "working": 1, "retry": 0, "refused": 0}
+
+    ChipWriteJob.objects.update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    row = progress(client, batch, since=seen["now"])["rows"][0]
+    assert (row["status"], row["label"]) == ("retry", "Zapis został przerwany")
     extendable.refresh_from_db()
     assert extendable.state == CardState.ACTIVE
 
