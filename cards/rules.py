@@ -12,6 +12,9 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from stdnum.exceptions import ValidationError
+from stdnum.pl import pesel as pesel_number
+
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -42,16 +45,27 @@ CHIP_SERIAL = re.compile(r"(?:[0-9A-F]{2}){4,10}")
 
 # The error texts USOS shows; staff recognise them, so they stay in Polish verbatim.
 NO_SIGNING_CERTIFICATE = "Nie znaleziono certyfikatu do podpisu"
-NOT_SETTLED = "{name} nie jest rozliczony"
+NOT_SETTLED = {"M": "{name} nie jest rozliczony", "F": "{name} nie jest rozliczona",
+               None: "{name} nie jest rozliczony/rozliczona"}
 
 
 def _levels_for(kind: str) -> tuple[str, ...]:
     return (Level.DOCTORAL,) if kind == CardKind.ELD else STUDENT_LEVELS
 
 
+def not_settled(holder: Holder) -> str:
+    """USOS's "… nie jest rozliczony", agreeing with the holder: the sex is in the PESEL;
+    without one, both forms, as the procedure writes it."""
+    try:
+        sex = pesel_number.get_gender(holder.pesel) if holder.pesel else None
+    except ValidationError:
+        sex = None
+    return NOT_SETTLED[sex].format(name=holder.full_name)
+
+
 def settlement_problem(holder: Holder, kind: str, semester: Semester, today: dt.date) -> str | None:
     """Why the holder is not settled ("rozliczony") for an extension, or None."""
-    name = NOT_SETTLED.format(name=holder.full_name)
+    name = not_settled(holder)
     if kind == CardKind.ELN:
         if any(job.is_current(today) for job in holder.employments.all()):
             return None

@@ -172,7 +172,7 @@ def _read_refusal(read: CardRead, card: Card, els: chip.ElsFile | None,
         return None, ""
     if refusal.startswith(rules.NO_SIGNING_CERTIFICATE):
         return refusal, ExtensionError.NO_CERTIFICATE
-    if refusal.startswith(rules.NOT_SETTLED.format(name=card.holder.full_name)):
+    if refusal.startswith(rules.not_settled(card.holder)):
         return refusal, ExtensionError.NOT_SETTLED
     return refusal, ""  # a card that needs no extension or cannot have one: no case
 

@@ -373,3 +373,22 @@ def test_holder_sees_no_actions(card):
     card.holder.user = user
     card.holder.save()
     assert available_actions(card, user) == []
+
+
+@pytest.mark.parametrize(("female", "pesel", "verb"), [
+    (True, True, "nie jest rozliczona"), (False, True, "nie jest rozliczony"),
+    (False, False, "nie jest rozliczony/rozliczona"),
+])
+def test_not_settled_agrees_with_the_holder(extendable, deans_office, female, pesel, verb):
+    from cards.pesel import make_pesel
+
+    holder = extendable.holder
+    holder.first_name, holder.last_name = ("Anna", "Nowak") if female else ("Jan", "Nowak")
+    holder.pesel = make_pesel(dt.date(2002, 5, 4), 7, female=female) if pesel else ""
+    holder.save()
+    holder.enrolments.update(cycle_code="OLD")
+    with pytest.raises(ActionRefused) as refused:
+        extendable.refresh_from_db()
+        card_act(card_id=extendable.pk, action="extend", actor=deans_office, source="web",
+                 written_file=b"x")
+    assert refused.value.message.startswith(f"{holder.full_name} {verb}:")
