@@ -7,6 +7,8 @@ never edited afterwards: a wrong entry is revoked and registered again. Both go 
 
 from __future__ import annotations
 
+from cryptography import x509
+
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Exists, OuterRef, QuerySet
@@ -17,6 +19,7 @@ from django.utils.translation import ngettext
 
 from . import chip
 from .errors import ActionRefused
+from .forms import CertificateUploadForm
 from .models import CardKind, SigningCertificate
 from .signing_certificates import (
     certificate_fields,
@@ -46,10 +49,7 @@ class UsableCertificateFilter(admin.SimpleListFilter):
         return queryset
 
 
-class SigningCertificateForm(forms.ModelForm):
-    upload = forms.FileField(label=_("Certificate file (PEM or DER)"), required=False)
-    certificate_pem = forms.CharField(label=_("or paste PEM"), widget=forms.Textarea,
-                                      required=False)
+class SigningCertificateForm(CertificateUploadForm, forms.ModelForm):
     card_kinds = forms.MultipleChoiceField(label=_("card kinds"), choices=CardKind.choices,
                                            widget=forms.CheckboxSelectMultiple)
 
@@ -60,12 +60,8 @@ class SigningCertificateForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        upload = cleaned.get("upload")
-        data = upload.read() if upload else (cleaned.get("certificate_pem") or "").encode()
-        if not data:
-            raise forms.ValidationError(_("Upload a certificate or paste its PEM."))
+        data = self.uploaded = self.certificate_data(cleaned)
         try:
-            self.certificate_data = data
             fields = certificate_fields(data)
         except ActionRefused as exc:
             raise forms.ValidationError(exc.message) from exc
@@ -86,8 +82,8 @@ class SigningCertificateForm(forms.ModelForm):
 @admin.register(SigningCertificate)
 class SigningCertificateAdmin(admin.ModelAdmin):
     form = SigningCertificateForm
-    list_display = ["subject_name", "serial_number", "unit", "card_kinds", "key_location",
-                    "is_eseal", "valid_from", "valid_until", "revoked_at", "usable"]
+    list_display = ["common_name", "unit", "kinds", "key_location", "is_eseal", "valid_until",
+                    "revoked_at", "usable"]
     list_filter = ["unit", "key_location", UsableCertificateFilter]
     list_select_related = ["unit"]
     search_fields = ["subject_name", "serial_number"]
@@ -96,6 +92,19 @@ class SigningCertificateAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         usable = _usable_now().filter(pk=OuterRef("pk"))
         return super().get_queryset(request).annotate(is_usable=Exists(usable))
+
+    @admin.display(description=_("common name (CN)"), ordering="subject_name")
+    def common_name(self, certificate: SigningCertificate) -> str:
+        try:
+            cert = chip.load_certificate(certificate.certificate_pem.encode())
+        except chip.ChipFileError:
+            return certificate.subject_name
+        names = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+        return ", ".join(str(name.value) for name in names) or certificate.subject_name
+
+    @admin.display(description=_("card kinds"))
+    def kinds(self, certificate: SigningCertificate) -> str:
+        return ", ".join(certificate.card_kinds)
 
     @admin.display(description=_("usable now"), boolean=True, ordering="is_usable")
     def usable(self, certificate: SigningCertificate) -> bool:
@@ -116,7 +125,7 @@ class SigningCertificateAdmin(admin.ModelAdmin):
         """Adding registers through the service; an entry is never changed here."""
         data = form.cleaned_data
         return certificate_register(
-            unit=data["unit"], data=form.certificate_data, card_kinds=data["card_kinds"],
+            unit=data["unit"], data=form.uploaded, card_kinds=data["card_kinds"],
             key_location=data["key_location"], token_label=data.get("token_label", ""),
             key_label=data.get("key_label", ""), key_id=data.get("key_id", ""))
 

@@ -9,6 +9,21 @@ from .models import CardState, InvalidationGround, ReplacementReason
 from .rules import grounds_for_kind
 
 
+class CertificateUploadForm(forms.Form):
+    """A certificate given as a file or as pasted PEM (mixed into the admin's forms)."""
+
+    upload = forms.FileField(label=_("Certificate file (PEM or DER)"), required=False)
+    certificate_pem = forms.CharField(label=_("or paste PEM"), widget=forms.Textarea,
+                                      required=False)
+
+    def certificate_data(self, cleaned: dict) -> bytes:
+        upload = cleaned.get("upload")
+        data = upload.read() if upload else (cleaned.get("certificate_pem") or "").encode()
+        if not data:
+            raise forms.ValidationError(_("Upload a certificate or paste its PEM."))
+        return data
+
+
 class CardSearchForm(forms.Form):
     q = forms.CharField(
         label=_("Search"), required=False, max_length=100,

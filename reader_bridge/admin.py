@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from cards import chip
+from cards.forms import CertificateUploadForm
 from legitymacje.admin import ReadOnlyAdmin
 
 from .models import CardRead, EnrolmentCode, ReaderDevice, ReadRequest, TrustedCertificate
@@ -63,10 +64,7 @@ class EnrolmentCodeAdmin(admin.ModelAdmin):
             self.message_user(request, _("New enrolment code %(code)s.") % {"code": code.code})
 
 
-class TrustedCertificateForm(forms.ModelForm):
-    upload = forms.FileField(label=_("Certificate file (PEM or DER)"), required=False)
-    certificate_pem = forms.CharField(label=_("or paste PEM"), widget=forms.Textarea,
-                                      required=False)
+class TrustedCertificateForm(CertificateUploadForm, forms.ModelForm):
 
     class Meta:
         model = TrustedCertificate
@@ -74,10 +72,7 @@ class TrustedCertificateForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        upload = cleaned.get("upload")
-        data = upload.read() if upload else (cleaned.get("certificate_pem") or "").encode()
-        if not data:
-            raise forms.ValidationError(_("Upload a certificate or paste its PEM."))
+        data = self.certificate_data(cleaned)
         try:
             self.certificate_fields = trusted_certificate_fields(data)
         except chip.ChipFileError as exc:

@@ -44,10 +44,14 @@ def make_signer(folder: Path):
                         certificate=certificate)
 
 
-def signatures_per_second(signer, seconds: float, threads: int) -> float:
+def signatures_per_second(signer, seconds: float, threads: int) -> tuple[float, float]:
+    """(signatures per wall-clock second, per CPU second of this process). SoftHSM2 runs
+    inside the process, so the second figure is what one idle core would do, however
+    busy the machine is."""
     data = os.urandom(230)  # about the size of the signed attributes
     count = [0] * threads
     deadline = time.perf_counter() + seconds
+    cpu_started = time.process_time()
 
     def work(index: int) -> None:
         while time.perf_counter() < deadline:
@@ -60,7 +64,8 @@ def signatures_per_second(signer, seconds: float, threads: int) -> float:
         worker.start()
     for worker in workers:
         worker.join()
-    return sum(count) / (time.perf_counter() - started)
+    return (sum(count) / (time.perf_counter() - started),
+            sum(count) / (time.process_time() - cpu_started))
 
 
 class TimedSigner:
@@ -77,8 +82,9 @@ class TimedSigner:
             self.spent += time.perf_counter() - started
 
 
-def per_card(signer, seconds: float) -> tuple[list[float], float]:
-    """Milliseconds per card for renew + build + sign, and the share spent signing."""
+def per_card(signer, seconds: float) -> tuple[list[float], float, float]:
+    """Milliseconds per card for renew + build + sign, the share spent signing, and CPU
+    milliseconds per card."""
     from cards.chip_signing import build_signed_els, renew_els_content
     from cards.chip_testing import ElsFields, build_els_content
 
@@ -87,6 +93,7 @@ def per_card(signer, seconds: float) -> tuple[list[float], float]:
     timed = TimedSigner(signer)
     times, total = [], 0.0
     deadline = time.perf_counter() + seconds
+    cpu_started = time.process_time()
     index = 0
     while time.perf_counter() < deadline:
         content = contents[index % len(contents)]
@@ -97,7 +104,7 @@ def per_card(signer, seconds: float) -> tuple[list[float], float]:
         times.append(elapsed * 1000)
         total += elapsed
         index += 1
-    return times, timed.spent / total
+    return times, timed.spent / total, (time.process_time() - cpu_started) * 1000 / len(times)
 
 
 def main() -> None:
@@ -110,15 +117,15 @@ def main() -> None:
         signer = make_signer(Path(folder))
         try:
             for run in range(1, options.runs + 1):
-                one = signatures_per_second(signer, options.seconds, 1)
-                many = signatures_per_second(signer, options.seconds, options.threads)
-                times, share = per_card(signer, options.seconds)
+                one, one_cpu = signatures_per_second(signer, options.seconds, 1)
+                many, _cpu = signatures_per_second(signer, options.seconds, options.threads)
+                times, share, cpu_ms = per_card(signer, options.seconds)
                 p95 = statistics.quantiles(times, n=20)[-1]
-                print(f"run {run}: {one:.0f} signatures/s (1 thread), {many:.0f}/s "
+                print(f"run {run} (load {os.getloadavg()[0]:.1f}): {one:.0f} signatures/s "
+                      f"(1 thread; {one_cpu:.0f} per CPU second), {many:.0f}/s "
                       f"({options.threads} threads, one session); per card "
                       f"median {statistics.median(times):.2f} ms, p95 {p95:.2f} ms "
-                      f"({1000 / statistics.mean(times):.0f} cards/s), signing "
-                      f"{share:.0%} of it", flush=True)
+                      f"({cpu_ms:.2f} ms CPU), signing {share:.0%} of it", flush=True)
         finally:
             signer.close()
 
