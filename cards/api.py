@@ -61,7 +61,7 @@ CARD_LIST_ITEM = PolymorphicProxySerializer(
 
 @extend_schema_view(
     list=extend_schema(summary=_("Cards you may see"), tags=["cards"],
-                       responses={200: CARD_LIST_ITEM}),
+                       responses={200: CARD_LIST_ITEM, 400: ERROR_RESPONSES[400]}),
     retrieve=extend_schema(
         summary=_("One card with its history and the actions you can take now"),
         tags=["cards"], responses={200: CARD_FOR_CALLER, 404: ERROR_RESPONSES[404]},

@@ -279,6 +279,9 @@ class HolderDetailSerializer(HolderRefSerializer):
     cards = CardSummarySerializer(source="visible_cards", many=True, read_only=True)
     enrolments = EnrolmentSerializer(many=True, read_only=True)
     employments = EmploymentSerializer(many=True, read_only=True)
+    # Plain text: the address may have a Polish local part, which JSON Schema's "email"
+    # format (ASCII only) would call invalid.
+    email = serializers.CharField(read_only=True)
 
     class Meta(HolderRefSerializer.Meta):
         fields = [*HolderRefSerializer.Meta.fields, "first_name", "last_name", "email", "cards",

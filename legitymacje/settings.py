@@ -332,6 +332,11 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Legitymacje API",
     "DESCRIPTION": "Cards, cases and reader reads of Polish university electronic ID cards.",
     "VERSION": "1.0.0",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "legitymacje.api_schema.caller_shapes_any_of",
+        "legitymacje.api_schema.empty_filter_choice",
+    ],
     # 3.1 speaks JSON Schema, as the pydantic model of the reader message does.
     "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -344,6 +349,7 @@ SPECTACULAR_SETTINGS = {
         "CardStateEnum": "cards.models.CardState",
         "InvalidationGroundEnum": "cards.models.InvalidationGround",
         "CardKindEnum": "cards.models.CardKind",
+        "ReplacementReasonEnum": "cards.models.ReplacementReason",
         "CaseKindEnum": "warranty.models.CaseKind",
         "CaseStateEnum": "warranty.models.CaseState",
     },

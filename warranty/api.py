@@ -59,7 +59,7 @@ TAGS = ["cases"]
 
 @extend_schema_view(
     list=extend_schema(summary=_("Cases you may see (filter by queue, kind, state, unit…)"),
-                       tags=TAGS, responses={200: CASE_LIST_ITEM}),
+                       tags=TAGS, responses={200: CASE_LIST_ITEM, 400: ERRORS[400]}),
     retrieve=extend_schema(
         summary=_("One case with its timeline and the steps you can take now"), tags=TAGS,
         responses={200: CASE_DETAIL_FOR_CALLER, 404: ERRORS[404]}),
@@ -106,7 +106,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     @extend_schema(summary=_("Your queues with their sizes"), tags=TAGS,
                    responses={200: QueueCountSerializer(many=True)})
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def queues(self, request: Request) -> Response:
         return Response(QueueCountSerializer(case_queue_counts(request.user), many=True).data)
 
@@ -132,7 +132,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                    responses={200: COMMENTS_FOR_CALLER, 404: ERRORS[404]})
     @extend_schema(methods=["post"], summary=_("Add a comment"), tags=TAGS,
                    request=CommentSerializer, responses={201: CommentSerializer, **ERRORS})
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def comments(self, request: Request, pk: str) -> Response:
         case = self._case()
         if request.method == "GET":

@@ -2,11 +2,23 @@ from __future__ import annotations
 
 import django_filters
 
+from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from .models import Case, CaseKind, CaseState
 from .selectors import QUEUES, case_filter
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A row id: a whole number in the database's range, else a 400 (never a 500)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -17,8 +29,8 @@ class CaseFilter(django_filters.FilterSet):
         label=_("queue"))
     kind = django_filters.ChoiceFilter(choices=CaseKind.choices)
     state = django_filters.ChoiceFilter(choices=CaseState.choices)
-    unit = django_filters.NumberFilter(field_name="unit_id")
-    assigned_to = django_filters.NumberFilter(field_name="assigned_to_id")
+    unit = IdFilter(field_name="unit_id")
+    assigned_to = IdFilter(field_name="assigned_to_id")
     unassigned = django_filters.BooleanFilter(method="by_unassigned", label=_("unassigned"))
     q = django_filters.CharFilter(method="by_query",
                                   label=_("case or card number, album number, surname"))

@@ -41,7 +41,7 @@ class CaseSerializer(serializers.ModelSerializer):
     card = CardRefSerializer(read_only=True)
     unit = UnitSerializer(read_only=True)
     assigned_to = serializers.CharField(source="assigned_to.username", read_only=True,
-                                        default=None)
+                                        default=None, allow_null=True)
 
     class Meta:
         model = Case
@@ -103,16 +103,19 @@ class CaseDetailSerializer(serializers.Serializer):
     assessment = serializers.SerializerMethodField()
     attempts = AttemptSerializer(source="case.attempts.all", many=True)
     new_card_id = serializers.IntegerField(source="case.new_card_id", allow_null=True)
-    converted_to = serializers.CharField(source="case.converted_to.number", default=None)
+    converted_to = serializers.CharField(source="case.converted_to.number", default=None,
+                                         allow_null=True)
     timeline = TimelineEntrySerializer(many=True)
     available_transitions = StepSerializer(source="steps", many=True)
     remedy = RemedySerializer(allow_null=True)
     settlement_hint = serializers.CharField(allow_null=True)
 
+    @extend_schema_field(PaymentSerializer(allow_null=True))
     def get_payment(self, detail: Any) -> dict | None:
         payment = getattr(detail.case, "payment", None)
         return PaymentSerializer(payment).data if payment else None
 
+    @extend_schema_field(AssessmentSerializer(allow_null=True))
     def get_assessment(self, detail: Any) -> dict | None:
         assessment = getattr(detail.case, "assessment", None)
         return AssessmentSerializer(assessment).data if assessment else None
@@ -199,7 +202,8 @@ class CaseTransitionInputSerializer(serializers.Serializer):
 
 
 class CommentSerializer(serializers.ModelSerializer):
-    author = serializers.CharField(source="author.username", read_only=True, default=None)
+    author = serializers.CharField(source="author.username", read_only=True, default=None,
+                                   allow_null=True)
 
     class Meta:
         model = Comment
