@@ -98,6 +98,7 @@ def seed(scale: float, extra_scripts: tuple[Path, ...] = (), extra_tables: tuple
                   flush=True)
         step = time.perf_counter()
         cursor.execute("SET session_replication_role = DEFAULT")
+        cursor.execute("SET maintenance_work_mem = '256MB'")
         for _name, definition in indexes:
             cursor.execute(definition)
         print(f"  {time.perf_counter() - step:6.1f} s  {len(indexes)} indexes rebuilt", flush=True)

@@ -10,8 +10,8 @@ SELECT u, 'U' || lpad(u::text, 2, '0'), 'Wydział ' || u FROM generate_series(1,
 
 -- Polish names (with their diacritics, half women, one in seven with a double surname) and
 -- six-digit album numbers, so that searches meet what a secretary types.
-INSERT INTO cards_holder (id, first_name, last_name, pesel, album_number, employee_number,
-                          email, user_id)
+INSERT INTO cards_holder (id, first_name, last_name, pesel, pesel_hash, album_number,
+                          employee_number, email, user_id)
 SELECT h,
        CASE WHEN h %% 2 = 0 THEN n.women[1 + (h / 2) %% array_length(n.women, 1)]
             ELSE n.men[1 + (h / 2) %% array_length(n.men, 1)] END,
@@ -20,7 +20,7 @@ SELECT h,
        || CASE WHEN h %% 7 <> 0 THEN ''
                WHEN h %% 2 = 0 THEN '-' || n.her[1 + (h::bigint * 104729) %% array_length(n.her, 1)]
                ELSE '-' || n.his[1 + (h::bigint * 104729) %% array_length(n.his, 1)] END,
-       '', (100000 + h)::text, '', '', NULL
+       '', '', (100000 + h)::text, '', '', NULL
 FROM generate_series(1, %(holders)s) h,
      (SELECT ARRAY['Anna', 'Maria', 'Katarzyna', 'Małgorzata', 'Agnieszka', 'Barbara', 'Ewa',
                    'Elżbieta', 'Zofia', 'Joanna', 'Magdalena', 'Monika', 'Natalia',
