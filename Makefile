@@ -7,7 +7,7 @@ EXTRAS ?= dev
 comma := ,
 STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 
-.PHONY: install run test lint messages worker check-deploy docs demo-read
+.PHONY: install run test lint messages worker check-deploy docs demo-read demo-extend
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -60,8 +60,22 @@ docs: install
 # With `make run` serving in another terminal (same PORT): one simulated read from the
 # demo reader (FILE: a card number from var/demo-els/, or expired / forged / unknown-card).
 FILE ?= ELS-2025-000079
-demo-read: install
-	$(PY) -c "import json, pathlib; p = pathlib.Path('var/demo-reader/config.json'); \
+demo-read: install demo-server-url
+	$(VENV)/bin/legitymacje-reader --state-dir var/demo-reader simulate --els-file var/demo-els/$(FILE).der
+
+# With `make run` serving: extend a demo card through its chip, as the card page's
+# "Przedłuż" and a card put into the reader would (the simulated chip is its file in
+# var/demo-els/). CARD: a card number of the demo unit; default: one the rules let extend.
+CARD ?=
+demo-extend: install demo-server-url
+	@set -e; armed=$$($(PY) manage.py demo_extension arm $(CARD)); set -- $$armed; \
+	  $(PY) manage.py demo_extension chip $$1; \
+	  $(VENV)/bin/legitymacje-reader --state-dir var/demo-reader simulate --writable \
+	    --els-file $$1 --chip-serial $$2 --wait 30; \
+	  $(PY) manage.py demo_extension chip $$1
+
+.PHONY: demo-server-url
+demo-server-url:
+	@$(PY) -c "import json, pathlib; p = pathlib.Path('var/demo-reader/config.json'); \
 	  c = json.loads(p.read_text()); c['server'] = 'http://127.0.0.1:$(PORT)'; \
 	  p.write_text(json.dumps(c, indent=2))"
-	$(VENV)/bin/legitymacje-reader --state-dir var/demo-reader simulate --els-file var/demo-els/$(FILE).der

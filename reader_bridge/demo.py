@@ -26,6 +26,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from cards import rules
 from cards.chip_testing import ElsFields, build_test_els_file
 from cards.demo_signing import demo_eseal_certificate, demo_pki
 from cards.models import Card
@@ -86,7 +87,53 @@ def _demo_device(unit) -> tuple[ReaderDevice, Ed25519PrivateKey]:
                                        serialization.NoEncryption()))
     (AGENT_STATE_DIR / "config.json").write_text(json.dumps(
         {"server": DEMO_SERVER, "device_id": str(device.pk), "name": device.name}, indent=2))
+    demo_agent_jobs_setup(AGENT_STATE_DIR)
     return device, key
+
+
+def demo_extension_arm(card_number: str | None = None) -> tuple[Card, Path]:
+    """`make demo-extend`: arm the demo reader to extend one card of its unit (the given
+    one, or the first the rules let extend) and give that card a chip file, as if it
+    lay in the simulated reader. Raises ExtensionStartRefused with the rules' reason."""
+    from .extension import ExtensionStartRefused, extension_session_start
+
+    device = (ReaderDevice.objects.filter(name=DEMO_READER_NAME, revoked_at__isnull=True)
+              .select_related("unit").order_by("-pk").first())
+    user = get_user_model().objects.filter(username="dziekanat").first()
+    if device is None or user is None:
+        raise ExtensionStartRefused("no demo reader: run `make run` first (it loads the demo)")
+    cards = Card.objects.filter(serving_unit=device.unit).select_related("holder") \
+        .order_by("number")
+    if card_number:
+        card = cards.filter(number=card_number).first()
+    else:
+        now = timezone.now()
+        card = next((candidate for candidate in cards.filter(state="active")
+                     if rules.extension_refusal(candidate, timezone.localdate(now), now) is None),
+                    None)
+    if card is None:
+        raise ExtensionStartRefused(f"no card {card_number or 'to extend'} in {device.unit.code}")
+    chip_file = ELS_DIR / f"{card.number}.der"
+    if not chip_file.exists():
+        ELS_DIR.mkdir(parents=True, exist_ok=True)
+        chip_file.write_bytes(build_test_els_file(_chip_fields(card), pki=demo_pki(),
+                                                  kind=card.kind))
+    demo_agent_jobs_setup(AGENT_STATE_DIR)
+    extension_session_start(user=user, device_id=device.pk, card=card)
+    return card, chip_file
+
+
+def demo_agent_jobs_setup(state_dir: Path) -> None:
+    """What enrolment and the workstation's set-up give a real agent for chip writes: the
+    server's job key, and the card profile that opens the simulated chip for writing."""
+    from reader_bridge.agent.card_profile import CardProfileFile
+    from reader_bridge.agent.simulate import SIMULATED_WRITE_PIN
+
+    from .job_signing import server_public_key_pem
+
+    (state_dir / "server_key.pem").write_text(server_public_key_pem())
+    CardProfileFile(state_dir / "card-profile.json").save(
+        {"profile": "verify-pin", "key_reference": "81", "pin": SIMULATED_WRITE_PIN})
 
 
 def _chip_fields(card: Card, **changes) -> ElsFields:
