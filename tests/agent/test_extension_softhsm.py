@@ -90,10 +90,10 @@ def test_the_employee_card_at_the_workstation_signs_and_its_pin_never_leaves(
     token = softhsm_tokens.workstation
     certificate_register(unit=settled.serving_unit, data=_pem(token.certificate),
                          card_kinds=["ELS"], key_location=KeyLocation.WORKSTATION)
-    device = _start(tmp_path, live_server, settled.serving_unit, start_agent,
-                    signer=token.signer())
-
-    old, on_chip = _extend(reader, device, settled, deans_office)
+    with token.signer() as signer:  # logged in at the start, as `run` does
+        device = _start(tmp_path, live_server, settled.serving_unit, start_agent,
+                        signer=signer)
+        old, on_chip = _extend(reader, device, settled, deans_office)
 
     els = chip.parse_els_file(on_chip)
     assert els.signer_certificate == token.certificate and on_chip != old
