@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from rest_framework.test import APIClient
 
@@ -111,3 +113,25 @@ def test_the_ingest_refuses_bad_bodies_with_a_4xx_and_stores_nothing(client, uni
     response = post_read(client, device, BAD_BODIES[name])
     assert 400 <= response.status_code < 500, (name, response.status_code, response.content)
     assert not CardRead.objects.exists()
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=40),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner,
+                                                                   max_size=4),
+    max_leaves=12)
+FIELDS = sorted(json.loads(read_body()))
+
+
+@settings(max_examples=100, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(field=st.sampled_from(FIELDS), value=JSON_VALUES, extra=st.booleans())
+def test_ingest_fuzz_any_field_any_json_value_is_never_a_5xx(client, unit, field, value, extra):
+    device = ReaderDeviceFactory(unit=unit)
+    body = json.loads(read_body())
+    if extra:
+        body[f"x_{field}"] = value  # an unknown key
+    else:
+        body[field] = value
+    response = post_read(client, device, json.dumps(body).encode())
+    assert response.status_code < 500, (field, value, response.content)

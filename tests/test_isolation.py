@@ -1,9 +1,11 @@
 """Role × unit × endpoint: everyone sees only what is theirs to see, and no answer anywhere
-(pages, API, exports, PDFs, admin) carries a holder's full PESEL."""
+(pages, API by session and token, report pages and exports, admin) carries a holder's full
+PESEL."""
 
 from __future__ import annotations
 
 import pytest
+
 from rest_framework.test import APIClient
 
 from legitymacje.tokens import create_token
