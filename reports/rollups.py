@@ -11,6 +11,7 @@ its figures are.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -22,6 +23,8 @@ from django.utils import timezone
 from cards.models import CardEvent
 
 from .models import CardEventDay, RollupRefresh
+
+logger = logging.getLogger(__name__)
 
 ROLLUP = "card_event_days"
 ROLLED_UP_ACTIONS = ("extend", "replace", "decide_invalidation", "confirm_corner_cut")
@@ -81,7 +84,12 @@ def request_refresh_if_stale(as_of: dt.datetime | None) -> None:
     """Ask a worker for a recount (at most once per STALE_AFTER) when the figures are old."""
     if as_of is not None and timezone.now() - as_of < STALE_AFTER:
         return
-    if not cache.add(f"reports:{ROLLUP}:requested", 1, timeout=STALE_AFTER.total_seconds()):
+    try:
+        if not cache.add(f"reports:{ROLLUP}:requested", 1, timeout=STALE_AFTER.total_seconds()):
+            return
+    except Exception:  # cache (Redis) down: the report still shows; the periodic recount runs
+        logger.warning("could not ask for a recount of %s; the nightly one will do", ROLLUP,
+                       exc_info=True)
         return
     from .tasks import card_event_days_refresh_task
 

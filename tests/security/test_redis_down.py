@@ -42,6 +42,15 @@ def test_login_and_pages_work_while_redis_is_down(client, deans_office, card, re
     assert client.get(reverse("home")).status_code == 302
 
 
+def test_every_report_page_shows_while_redis_is_down(client, admin_user, card, redis_down):
+    from reports.registry import REPORTS
+
+    client.force_login(admin_user)
+    assert client.get(reverse("reports:index")).status_code == 200
+    for slug in REPORTS:
+        assert client.get(reverse("reports:detail", args=[slug])).status_code == 200, slug
+
+
 def test_a_wrong_password_while_redis_is_down_is_a_plain_refusal(client, deans_office,
                                                                  redis_down):
     response = client.post(reverse("login"), {"username": "dziekanat", "password": "nie"})

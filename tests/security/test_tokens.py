@@ -66,3 +66,24 @@ def test_a_garbled_token_is_a_401_not_a_500(header, card):
     response = client.get(reverse("card-list"))
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == "Token"
+
+
+@pytest.mark.postgres
+def test_tokens_made_before_keep_working_and_the_plain_table_goes(deans_office, card):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("legitymacje.migrations.0001_hashed_api_tokens")
+    old_key = "0123456789abcdef0123456789abcdef01234567"  # a DRF key: 40 hex digits
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, "
+                       "created timestamp with time zone, user_id integer)")
+        cursor.execute("INSERT INTO authtoken_token VALUES (%s, CURRENT_TIMESTAMP, %s)",
+                       [old_key, deans_office.pk])
+    with connection.schema_editor() as editor:
+        migration.move_tokens(apps, editor)
+    assert "authtoken_token" not in connection.introspection.table_names()
+    assert _get(old_key, reverse("card-list")).status_code == 200
+    stored = AuthToken.objects.get(user=deans_office)
+    assert old_key not in (stored.digest, stored.token_key) and stored.expiry is not None
