@@ -21,11 +21,15 @@ def _client(address: str = "10.1.1.1") -> Client:
     return Client(REMOTE_ADDR=address)
 
 
+def _fail(client: Client, username: str, times: int = 3, url: str = "/login/") -> list[int]:
+    return [client.post(url, {"username": username, "password": "zle"}).status_code
+            for _attempt in range(times)]
+
+
 @pytest.mark.parametrize("login_url", ["/login/", "/admin/login/"])
 def test_three_wrong_passwords_lock_that_user_at_that_address(login_url, admin_user):
     client = _client()
-    for _attempt in range(2):
-        assert client.post(login_url, {"username": "admin", "password": "zle"}).status_code == 200
+    assert _fail(client, "admin", times=2, url=login_url) == [200, 200]
     third = client.post(login_url, {"username": "admin", "password": "zle"})
     assert third.status_code == 429
     assert LOCKED in third.content.decode() and "15 minut" in third.content.decode()
@@ -39,16 +43,14 @@ def test_three_wrong_passwords_lock_that_user_at_that_address(login_url, admin_u
 
 def test_another_user_at_the_same_address_is_not_locked(admin_user, deans_office):
     client = _client()
-    for _attempt in range(3):
-        client.post("/login/", {"username": "admin", "password": "zle"})
+    _fail(client, "admin")
     assert client.post("/login/", {"username": "dziekanat", "password": "pass"}
                        ).status_code == 302
 
 
 def test_an_administrator_unlocks_a_locked_user(admin_user, deans_office):
     locked = _client()
-    for _attempt in range(3):
-        locked.post("/login/", {"username": "dziekanat", "password": "zle"})
+    assert _fail(locked, "dziekanat") == [200, 200, 429]
     assert locked.post("/login/", {"username": "dziekanat", "password": "pass"}
                        ).status_code == 429
     attempt = AccessAttempt.objects.get(username="dziekanat")
