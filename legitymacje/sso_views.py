@@ -11,13 +11,17 @@ from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 CAS_BACKEND = "legitymacje.sso.UniversityCASBackend"
 
 
 class CASLoginView(cas_views.LoginView):
+    # As django-cas-ng's own view: the CAS server posts single-logout requests here.
+    @method_decorator(csrf_exempt)
     def dispatch(self, request, *args, **kwargs):
         if not settings.CAS_SERVER_URL:
             raise Http404

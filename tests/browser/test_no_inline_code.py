@@ -73,7 +73,9 @@ def walk(page, login):
             assert response.status < 400, f"{url}: {response.status}"
             if ready and url in ready:
                 page.wait_for_selector(ready[url])
-            page.wait_for_load_state("networkidle")
+            # not "networkidle": pages with live reads poll for as long as they are open
+            page.wait_for_load_state("load")
+            page.wait_for_timeout(300)
             problems += [f"{url}: {found}" for found in inline_code(response.text())]
             problems += [f"{url}: {v}" for v in page.evaluate("window.__cspViolations")]
             problems += [f"{url}: {text}" for text in console]
