@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
 from typing import Any
@@ -90,7 +89,9 @@ def _stick_hologram(card: Card, event: CardEvent, number: str) -> None:
 
 
 def _extend(card: Card, written_file: bytes, today: dt.date) -> dict:
-    """Move the card to the validity date the chip now carries; keep the file in history."""
+    """Move the card to the validity date the chip now carries. The history records the
+    file's SHA-256, not the file: it carries the full PESEL, and the history is shown
+    (the reader bridge keeps the file itself with its verified write job)."""
     semester = rules.extension_target(today)
     refusal = rules.written_file_refusal(card, written_file, semester)
     if refusal:
@@ -98,8 +99,7 @@ def _extend(card: Card, written_file: bytes, today: dt.date) -> dict:
     card.extend(valid_until=semester.card_valid_until)
     return {"valid_until": semester.card_valid_until.isoformat(),
             "semester": semester.cycle_code,
-            "els_sha256": hashlib.sha256(written_file).hexdigest(),
-            "els_file": base64.b64encode(written_file).decode()}
+            "els_sha256": hashlib.sha256(written_file).hexdigest()}
 
 
 def card_act(*, card_id: int, action: str, actor: Any, source: str,

@@ -9,7 +9,16 @@ from cards import chip
 from cards.forms import CertificateUploadForm
 from legitymacje.admin import ReadOnlyAdmin
 
-from .models import CardRead, EnrolmentCode, ReaderDevice, ReadRequest, TrustedCertificate
+from .models import (
+    CardRead,
+    ChipWriteJob,
+    EnrolmentCode,
+    ExtensionRefusal,
+    ExtensionSession,
+    ReaderDevice,
+    ReadRequest,
+    TrustedCertificate,
+)
 from .services import device_revoke, enrolment_code_create, trusted_certificate_fields
 
 
@@ -122,3 +131,29 @@ class ReadRequestAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(ExtensionSession)
+class ExtensionSessionAdmin(ReadOnlyAdmin):
+    list_display = ["device", "card", "started_by", "started_at", "expires_at", "ended_at"]
+    list_select_related = ["device__unit", "card", "started_by"]
+    date_hierarchy = "started_at"
+
+
+@admin.register(ChipWriteJob)
+class ChipWriteJobAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "kind", "card", "device", "state", "attempts", "created_at",
+                    "finished_at"]
+    list_filter = ["kind", "state"]
+    list_select_related = ["device__unit", "card"]
+    search_fields = ["card__number", "card__chip_serial", "id"]
+    date_hierarchy = "created_at"
+    # The chip files and the content carry the full PESEL: never shown.
+    exclude = ["old_file", "new_file", "content"]
+
+
+@admin.register(ExtensionRefusal)
+class ExtensionRefusalAdmin(ReadOnlyAdmin):
+    list_display = ["at", "card", "session", "extension_error", "case_id"]
+    list_select_related = ["card", "session__device"]
+    date_hierarchy = "at"

@@ -71,3 +71,27 @@ def test_reads_are_read_only_in_the_admin(client, admin_user):
 
     assert client.get(reverse("admin:reader_bridge_cardread_changelist")).status_code == 200
     assert client.get("/admin/reader_bridge/cardread/add/").status_code == 403
+
+
+def test_chip_jobs_are_listed_read_only_without_their_files(client, admin_user, card):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from reader_bridge.models import ChipWriteJob, JobKind
+
+    device = ReaderDeviceFactory(unit=card.serving_unit)
+    job = ChipWriteJob.objects.create(kind=JobKind.WRITE_ELS, device=device, card=card,
+                                      chip_serial=card.chip_serial, old_file=b"PESEL-old",
+                                      new_file=b"PESEL-new",
+                                      expires_at=timezone.now() + dt.timedelta(minutes=2))
+    client.force_login(admin_user)
+
+    listing = client.get(reverse("admin:reader_bridge_chipwritejob_changelist"))
+    page = client.get(reverse("admin:reader_bridge_chipwritejob_change", args=[job.pk]))
+
+    assert listing.status_code == page.status_code == 200
+    assert card.number in listing.content.decode()
+    assert "PESEL-new" not in page.content.decode() and "new_file" not in page.content.decode()
+    assert client.post(reverse("admin:reader_bridge_chipwritejob_delete", args=[job.pk]),
+                       {"post": "yes"}).status_code == 403

@@ -92,7 +92,10 @@ def test_read_in_an_armed_reader_gives_a_signed_write_job_and_a_verified_read_ba
     assert armed.state == CardState.AWAITING_HOLOGRAM
     assert armed.valid_until == stored.valid_until
     event = armed.events.get(action="extend")
-    assert base64.b64decode(event.details["els_file"]) == base64.b64decode(job["file"])
+    new_file = base64.b64decode(job["file"])
+    assert event.details["els_sha256"] == __import__("hashlib").sha256(new_file).hexdigest()
+    assert bytes(ChipWriteJob.objects.get(pk=event.details["chip_job"]).new_file) == new_file
+    assert "els_file" not in event.details  # the history is shown: no chip file, no PESEL
     assert event.source == "reader"
 
 
@@ -281,3 +284,57 @@ def test_a_failed_read_in_the_armed_reader_is_a_card_read_failure(client, device
 
     case = Case.objects.get(card=armed)
     assert case.extension_error == ExtensionError.CARD_READ_FAILED
+
+
+@pytest.fixture
+def at_workstation(monkeypatch):
+    """The unit's certificate sits on an employee's card: the agent signs."""
+    monkeypatch.setattr("reader_bridge.extension._signs_at_workstation", lambda cert: True)
+
+
+def test_a_workstation_signature_is_checked_before_its_file_is_written(
+        client, device, armed, at_workstation):
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from cards.chip_testing import build_els_file, shared_test_pki
+
+    first = next_job(client, device)
+    assert first["kind"] == "read_els"
+    insert(device, armed)
+    sign = next_job(client, device)
+    assert sign["kind"] == "sign_els"
+    key, cert = shared_test_pki().signer("ELS")
+    assert sign["certificate_sha256"] == __import__("hashlib").sha256(
+        cert.public_bytes(Encoding.DER)).hexdigest()
+    assert fetch(client, device).status_code == 204  # nothing to write before the signature
+    signed = build_els_file(content=base64.b64decode(sign["content"]), signer_key=key,
+                            signer_cert=cert)
+
+    answer = post_result(client, device, sign["job_id"],
+                         result_body(sign, "signed", signed_file=signed))
+
+    assert answer.json() == {"status": "recorded"}
+    job = next_job(client, device)
+    assert (job["kind"], base64.b64decode(job["file"])) == ("write_els", signed)
+    assert written(client, device, job).json() == {"status": "verified"}
+    armed.refresh_from_db()
+    assert armed.state == CardState.AWAITING_HOLOGRAM
+
+
+def test_a_workstation_signature_over_other_content_is_not_written(
+        client, device, armed, at_workstation):
+    from cards.chip_testing import build_test_els_file
+
+    next_job(client, device)
+    insert(device, armed)
+    sign = next_job(client, device)
+    other = build_test_els_file()  # signed by the right key, but not this content
+
+    answer = post_result(client, device, sign["job_id"],
+                         result_body(sign, "signed", signed_file=other))
+
+    assert answer.json() == {"status": "rejected"}
+    assert fetch(client, device).status_code == 204
+    assert Case.objects.get(card=armed).extension_error == ExtensionError.EXTENSION_ERROR
+    armed.refresh_from_db()
+    assert armed.state == CardState.ACTIVE
