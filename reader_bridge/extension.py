@@ -25,9 +25,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cards import chip, rules
+from cards.chip_signing import SigningError, renew_els_content
 from cards.errors import CardActionError
 from cards.models import Card, CardState, EventSource
 from cards.services import card_act
+from cards.signing import certificate_for, eseal_sign
 from warranty.models import OPEN_STATES, Case, CaseKind, ExtensionError
 from warranty.services import case_open, case_record_attempt
 
@@ -177,54 +179,31 @@ def _read_refusal(read: CardRead, card: Card, els: chip.ElsFile | None,
     return refusal, ""  # a card that needs no extension or cannot have one: no case
 
 
-# The signing functions of `cards.chip_signing` and `cards.signing`, looked up when used.
-def _certificate_for(card: Card, moment: dt.datetime):
-    from cards import signing
-
-    return signing.certificate_for(card, moment)
-
-
-def _renewed_content(content: bytes, valid_until: dt.date) -> bytes:
-    from cards import chip_signing
-
-    return chip_signing.renew_els_content(content, valid_until)
-
-
-def _eseal_sign(certificate, content: bytes) -> bytes:
-    from cards import signing
-
-    return signing.eseal_sign(certificate, content)
-
-
-def _signs_at_workstation(certificate) -> bool:
-    return bool(getattr(certificate, "signs_at_workstation", False))
-
-
 def _start_write(session: ExtensionSession, read: CardRead, card: Card, els: chip.ElsFile,
                  now: dt.datetime) -> None:
     semester = rules.extension_target(timezone.localdate(now))
-    certificate = _certificate_for(card, now)
+    certificate = certificate_for(card, now)
     if certificate is None:
         _refuse(session, read, card, rules.NO_SIGNING_CERTIFICATE,
                 error=ExtensionError.NO_CERTIFICATE, now=now)
         return
     old_file = bytes(read.els_file)
-    content = _renewed_content(els.content, semester.card_valid_until)
+    content = renew_els_content(els.content, semester.card_valid_until)
     job = ChipWriteJob(kind=JobKind.WRITE_ELS, device_id=read.device_id, card=card,
                        session=session, read=read, chip_serial=card.chip_serial,
                        old_file=old_file, current_sha256=_sha256(old_file), content=content,
                        certificate=certificate, valid_until=semester.card_valid_until,
                        created_at=now, expires_at=now + JOB_LIFETIME)
-    at_workstation = _signs_at_workstation(certificate)
+    at_workstation = certificate.signs_at_workstation
     if at_workstation:
         job.state = JobState.AWAITING_SIGNATURE
     else:
         try:
-            job.new_file = _eseal_sign(certificate, content)
-        except Exception as exc:  # the HSM is another system: any failure is "Błąd przy…"
-            logger.exception("e-seal signing failed for card %s", card.pk)
+            job.new_file = eseal_sign(certificate, content)
+        except SigningError as exc:
+            logger.warning("e-seal signing failed for card %s: %s", card.pk, exc)
             _refuse(session, read, card, ExtensionError.EXTENSION_ERROR.label + " — " + _(
-                "the signature could not be made (%(error)s).") % {"error": type(exc).__name__},
+                "the signature could not be made (%(error)s).") % {"error": exc},
                 error=ExtensionError.EXTENSION_ERROR, now=now)
             return
     try:
@@ -340,7 +319,7 @@ def _recover(job: ChipWriteJob, read: CardRead, els: chip.ElsFile | None,
     ChipWriteJob.objects.create(
         kind=JobKind.WRITE_ELS, device_id=read.device_id, card=job.card, session=session,
         read=read, chip_serial=job.chip_serial, old_file=job.old_file,
-        current_sha256=_sha256(current), certificate=job.certificate,
+        current_sha256=_sha256(current), certificate=job.certificate if allowed else None,
         new_file=job.new_file if allowed else job.old_file,
         valid_until=job.valid_until if allowed else None,
         created_at=now, expires_at=now + JOB_LIFETIME)
@@ -418,7 +397,18 @@ def _written_file_problems(job: ChipWriteJob, data: bytes, now: dt.datetime) -> 
     problems = chip.verify_els_file(els, trusted=anchors, seals=seals,
                                     today=timezone.localdate(now), chip_serial=job.chip_serial,
                                     kind=job.card.kind)
-    return [problem.message for problem in problems]
+    if job.valid_until is None:  # restoring the old file, whatever its date
+        problems = [problem for problem in problems if problem.code != chip.EXPIRED]
+    messages = [problem.message for problem in problems]
+    if job.certificate is not None and not _signed_by(els, job.certificate):
+        messages.append(_("signed with another certificate than the registered one"))
+    return messages
+
+
+def _signed_by(els: chip.ElsFile, certificate) -> bool:
+    expected = chip.load_certificate(certificate.certificate_pem.encode())
+    return els.signer_certificate is not None and (
+        chip.fingerprint(els.signer_certificate) == chip.fingerprint(expected))
 
 
 def _verify_written(job: ChipWriteJob, read_back: bytes, now: dt.datetime,
@@ -486,9 +476,5 @@ def _signed_file_problems(job: ChipWriteJob, signed: bytes, now: dt.datetime) ->
     problems = []
     if els.content != bytes(job.content):
         problems.append(_("the signed content is not the content sent for signing"))
-    expected = chip.load_certificate(job.certificate.certificate_pem.encode())
-    if els.signer_certificate is None or (chip.fingerprint(els.signer_certificate)
-                                          != chip.fingerprint(expected)):
-        problems.append(_("signed with another certificate than the registered one"))
     return problems + _written_file_problems(job, signed, now)
 

@@ -5,7 +5,7 @@ from cards.chip_testing import shared_test_pki
 from reader_bridge.services import processing_flag_clear
 from tests.factories import EnrolmentFactory, SemesterFactory, SigningCertificateFactory
 
-from .extension_setup import renew_with_test_codec, sign_with_test_key
+from .extension_setup import sign_with_test_key
 from .factories import ReaderDeviceFactory, trust
 
 
@@ -32,14 +32,9 @@ def no_processing(monkeypatch):
 
 @pytest.fixture
 def signing(monkeypatch):
-    """Server signing with the test PKI's ELS signer (the e-seal path)."""
-    from reader_bridge import extension
-
-    monkeypatch.setattr(extension, "_renewed_content", renew_with_test_codec)
-    monkeypatch.setattr(extension, "_eseal_sign", sign_with_test_key)
-    monkeypatch.setattr(
-        extension, "_certificate_for",
-        lambda card, moment: card.serving_unit.signing_certificates.usable_at(moment).first())
+    """Server signing with the test PKI's ELS signer instead of the HSM (fast); the
+    SoftHSM2 path has its own tests (`softhsm`)."""
+    monkeypatch.setattr("reader_bridge.extension.eseal_sign", sign_with_test_key)
 
 
 @pytest.fixture

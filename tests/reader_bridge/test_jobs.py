@@ -201,7 +201,7 @@ def test_a_read_back_that_fails_the_signature_leaves_the_card_unextended(
     from . import extension_setup
 
     stranger_key, stranger_cert = make_test_pki().signer("ELS")  # not trusted here
-    monkeypatch.setattr("reader_bridge.extension._eseal_sign", lambda cert, content:
+    monkeypatch.setattr("reader_bridge.extension.eseal_sign", lambda cert, content:
                         build_els_file(content=content, signer_key=stranger_key,
                                        signer_cert=stranger_cert))
     job = write_job(client, device, armed)
@@ -254,7 +254,8 @@ def test_torn_write_with_the_old_file_still_there_is_written_again(client, devic
 def test_torn_garbage_on_the_chip_is_overwritten_with_the_new_file(client, device, armed):
     job = write_job(client, device, armed)
     new = base64.b64decode(job["file"])
-    torn = new[:100] + genuine_file(armed)[100:]
+    torn = new[:-50] + genuine_file(armed)[-50:]
+    assert torn != new
     post_result(client, device, job["job_id"], result_body(job, "failed",
                                                            failed_step="update_binary"))
 
@@ -287,9 +288,11 @@ def test_a_failed_read_in_the_armed_reader_is_a_card_read_failure(client, device
 
 
 @pytest.fixture
-def at_workstation(monkeypatch):
+def at_workstation(armed):
     """The unit's certificate sits on an employee's card: the agent signs."""
-    monkeypatch.setattr("reader_bridge.extension._signs_at_workstation", lambda cert: True)
+    from cards.models import SigningCertificate
+
+    SigningCertificate.objects.filter(unit=armed.serving_unit).update(key_location="workstation")
 
 
 def test_a_workstation_signature_is_checked_before_its_file_is_written(
@@ -338,3 +341,26 @@ def test_a_workstation_signature_over_other_content_is_not_written(
     assert Case.objects.get(card=armed).extension_error == ExtensionError.EXTENSION_ERROR
     armed.refresh_from_db()
     assert armed.state == CardState.ACTIVE
+
+
+def test_a_torn_write_of_a_card_no_longer_extendable_restores_the_old_file(
+        client, device, armed):
+    from cards.models import Card
+
+    job = write_job(client, device, armed)
+    new = base64.b64decode(job["file"])
+    old = genuine_file(armed)
+    post_result(client, device, job["job_id"], result_body(job, "failed",
+                                                           failed_step="update_binary"))
+    Card.objects.filter(pk=armed.pk).update(state=CardState.LOST)  # reported lost meanwhile
+
+    torn = new[:-50] + old[-50:]  # new data, the tail of the old signature
+    assert torn not in (new, old)
+    insert(device, armed, els=torn)
+
+    restore = next_job(client, device)
+    assert (base64.b64decode(restore["file"]), restore["repair"]) == (old, True)
+    assert written(client, device, restore).json() == {"status": "verified"}
+    armed.refresh_from_db()
+    assert armed.state == CardState.LOST
+    assert not armed.events.filter(action="extend").exists()
