@@ -23,6 +23,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from . import holograms, policy
 from .fields import EncryptedPeselField, PeselHashField
+from .grammar import enrolment_status
 from .pesel import mask_pesel, pesel_digest
 
 
@@ -273,6 +274,11 @@ class Enrolment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.programme_name} ({self.get_status_display()})"
+
+    @property
+    def status_of_holder(self) -> str:
+        """The status as said of this holder, in the right gender ("skreślona z listy")."""
+        return enrolment_status(self)
 
 
 class Employment(models.Model):

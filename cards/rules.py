@@ -16,9 +16,12 @@ from stdnum.exceptions import ValidationError
 from stdnum.pl import pesel as pesel_number
 
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from . import chip, holograms
+from .grammar import for_holder
 from .models import (
     STATUS_KEEPING_STATUSES,
     Card,
@@ -114,7 +117,8 @@ def extension_refusal(card: Card, today: dt.date, now: dt.datetime | None = None
     if semester is None:
         return _("No semester in the calendar covers today; an administrator must add it.")
     if card.valid_until and card.valid_until >= semester.card_valid_until:
-        return _("The card is already valid until %(date)s.") % {"date": card.valid_until}
+        return _("The card is already valid until %(date)s.") % {
+            "date": date_format(card.valid_until, "SHORT_DATE_FORMAT")}
     return settlement_problem(card.holder, card.kind, semester, today)
 
 
@@ -141,9 +145,13 @@ def _student_status_elsewhere(holder: Holder, levels: tuple[str, ...]) -> str | 
         if e.level in levels and e.status in STATUS_KEEPING_STATUSES
     ]
     if keeping:
-        return _("the holder still has student status on %(programme)s.") % {
-            "programme": ", ".join(e.programme_name for e in keeping)
-        }
+        return for_holder(
+            holder,
+            female=pgettext("female holder", "%(name)s still has student status on "
+                                             "%(programme)s."),
+            male=pgettext("male holder", "%(name)s still has student status on %(programme)s."),
+        ) % {"name": holder.full_name,
+             "programme": ", ".join(e.programme_name for e in keeping)}
     return None
 
 
@@ -180,7 +188,10 @@ def _employment_ended(holder: Holder, today: dt.date) -> str | None:
     if not jobs:
         return _("no employment is recorded.")
     if any(job.is_current(today) for job in jobs):
-        return _("the holder is still employed.")
+        return for_holder(
+            holder, female=pgettext("female holder", "%(name)s is still employed."),
+            male=pgettext("male holder", "%(name)s is still employed."),
+        ) % {"name": holder.full_name}
     return None
 
 

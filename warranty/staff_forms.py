@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cards.models import InvalidationGround
 from cards.rules import grounds_for_kind
@@ -36,7 +37,8 @@ class QueueFilterForm(forms.Form):
     def __init__(self, *args: Any, units: list | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if units:
-            self.fields["unit"].choices = [("", _("any"))] + [(u.pk, u.name) for u in units]
+            self.fields["unit"].choices = [("", pgettext_lazy("unit", "any"))] + [
+                (u.pk, u.name) for u in units]
         else:
             del self.fields["unit"]
 
@@ -140,6 +142,8 @@ class PaymentReasonForm(forms.Form):
 PAYMENT_FORMS = {"pay": PaymentPaidForm, "waive": PaymentReasonForm, "refund": PaymentReasonForm}
 PAYMENT_LABELS = {"pay": _("Mark as paid"), "waive": _("Waive the fee"),
                   "refund": _("Refund the fee")}
+PAYMENT_DONE = {"pay": _("The payment was recorded."), "waive": _("The fee was waived."),
+                "refund": _("The fee was refunded.")}
 
 
 def payment_form(action: str, data: Any = None) -> forms.Form:

@@ -130,7 +130,7 @@ def test_unsettled_holder_cannot_be_extended(card, deans_office, enrolment, expe
     EnrolmentFactory(holder=card.holder, unit=card.serving_unit, **enrolment)
     with pytest.raises(ActionRefused) as refused:
         act(card, "extend", deans_office)
-    assert f"{card.holder.full_name} nie jest rozliczony" in refused.value.message
+    assert f"{card.holder.full_name} nie jest rozliczon" in refused.value.message
     assert expected in refused.value.message
 
 
