@@ -18,6 +18,7 @@ class CardAction:
     name: str
     label: Promise
     help: Promise
+    done: Promise  # the success message, in the past tense
     params: tuple[str, ...] = ()
     note_required: bool = False
     dangerous: bool = False
@@ -30,34 +31,46 @@ ACTIONS: dict[str, CardAction] = {
         # chip and read back verified. There is no database-only extension.
         CardAction("extend", _("Extend validity"),
                    _("Re-sign the chip with the current semester's validity date."),
+                   _("The validity was extended; stick the hologram on."),
                    params=("written_file",)),
         CardAction("confirm_hologram", _("Confirm hologram"),
                    _("The hologram sticker is on the reverse: the extension is complete."),
+                   _("The hologram was confirmed."),
                    params=("hologram_number",)),
         CardAction("report_faulty", _("Report not working"),
                    _("The card does not work but looks fine; SSOS will be notified."),
+                   _("The card was reported as not working."),
                    note_required=True),
         CardAction("hand_to_ssos", _("Take in at SSOS"),
-                   _("The holder brought the card to SSOS for assessment.")),
+                   _("The holder brought the card to SSOS for assessment."),
+                   _("The card was taken in at SSOS.")),
         CardAction("return_working", _("Return as working"),
-                   _("The card works after all and goes back to the holder."), note_required=True),
+                   _("The card works after all and goes back to the holder."),
+                   _("The card was returned as working."), note_required=True),
         CardAction("mark_damaged", _("Mark damaged"),
                    _("Broken, bent, cracked, dirty or chip damaged: a paid duplicate is needed."),
+                   _("The card was marked damaged."),
                    note_required=True),
         CardAction("report_lost", _("Report lost or stolen"),
-                   _("Record the circumstances; a paid duplicate is needed."), note_required=True),
+                   _("Record the circumstances; a paid duplicate is needed."),
+                   _("The card was reported lost or stolen."), note_required=True),
         CardAction("mark_found", _("Mark found"),
-                   _("The lost card was found before a duplicate was issued.")),
+                   _("The lost card was found before a duplicate was issued."),
+                   _("The card was marked found.")),
         CardAction("decide_invalidation", _("Invalidate"),
                    _("Final invalidation, only on a permitted ground."),
+                   _("The invalidation was decided."),
                    params=("ground",), dangerous=True),
         CardAction("withdraw_invalidation", _("Withdraw invalidation"),
-                   _("The invalidation was decided by mistake."), note_required=True),
+                   _("The invalidation was decided by mistake."),
+                   _("The invalidation was withdrawn."), note_required=True),
         CardAction("confirm_corner_cut", _("Confirm corner cut"),
                    _("The corner is cut off and the card returned to the holder."),
+                   _("The corner cut was confirmed."),
                    dangerous=True),
         CardAction("replace", _("Replace with a new card"),
                    _("Issue the new card (warranty exchange or duplicate)."),
+                   _("The card was replaced with a new one."),
                    params=("replacement_reason", "new_number", "new_chip_serial")),
     ]
 }

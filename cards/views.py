@@ -6,7 +6,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .actions import ACTIONS
@@ -87,7 +86,7 @@ def card_action(request, pk: int, action: str):
         except CardActionError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, _("Done: %(action)s.") % {"action": ACTIONS[action].label})
+            messages.success(request, str(ACTIONS[action].done))
             return redirect("cards:detail", pk=card.pk)
     card = card_get_for_user(request.user, pk)
     context = _detail_context(request, card, forms={action: form})

@@ -198,7 +198,7 @@ def _case_event_title(event: CaseEvent) -> str:
         return _("Case opened")
     spec = TRANSITIONS.get(event.action)
     if spec is not None:
-        return str(spec.label)
+        return str(spec.done)
     return {
         "attempt": _("Extension attempt: %(result)s") % {
             "result": _("succeeded") if event.details.get("succeeded") else _("failed")},

@@ -32,6 +32,7 @@ from .page_selectors import (
 )
 from .selectors import case_detail_for_user, case_get_for_user
 from .staff_forms import (
+    PAYMENT_DONE,
     PAYMENT_LABELS,
     AssignForm,
     AttachmentForm,
@@ -150,7 +151,7 @@ def case_step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                                  source=WEB, expected_state=data["expected_state"],
                                  note=data["note"], **form.params())
 
-    return _submit(request, pk, key, form, call, _("Done: %(step)s.") % {"step": spec.label})
+    return _submit(request, pk, key, form, call, str(spec.done))
 
 
 @require_POST
@@ -168,8 +169,7 @@ def case_payment(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         service = services.payment_waive if action == "waive" else services.payment_refund
         return service(**common, reason=data["reason"])
 
-    return _submit(request, pk, f"payment-{action}", form, call,
-                   _("Done: %(step)s.") % {"step": PAYMENT_LABELS[action]})
+    return _submit(request, pk, f"payment-{action}", form, call, str(PAYMENT_DONE[action]))
 
 
 @require_POST
