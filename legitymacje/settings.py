@@ -203,6 +203,7 @@ AXES_SENSITIVE_PARAMETERS = ["password"]
 LANGUAGE_CODE = "pl"
 LANGUAGES = [("pl", _("Polish")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["legitymacje.formats"]
 TIME_ZONE = "Europe/Warsaw"
 USE_I18N = True
 USE_TZ = True
@@ -225,6 +226,10 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "legitymacje@localhost")
+# The demo's reader state and chip files (`make run`, `make demo-read`).
+DEMO_STATE_DIR = env_str("DEMO_STATE_DIR", str(BASE_DIR / "var"))
+# The address holders open from e-mails and receipts (links to their case, the status page).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 # The university e-seal for chip extensions: a key in a PKCS#11 token (an HSM; SoftHSM2
 # in the demo). The PIN comes from ESEAL_PIN or, better, a file readable only by the

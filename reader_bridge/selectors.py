@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from .diagnosis import REMEDIES
@@ -64,7 +65,7 @@ def read_row(read: CardRead) -> dict:
     diagnosis = Diagnosis(read.diagnosis) if read.diagnosis else None
     return {
         "id": read.pk,
-        "read_at": timezone.localtime(read.read_at).strftime("%Y-%m-%d %H:%M:%S"),
+        "read_at": date_format(timezone.localtime(read.read_at), "SHORT_DATETIME_FORMAT"),
         "reader": read.device.name,
         "outcome": read.get_outcome_display(),
         "diagnosis": read.diagnosis,
@@ -73,3 +74,12 @@ def read_row(read: CardRead) -> dict:
         "detail": read.diagnosis_detail,
         "request_id": read.request_id,
     }
+
+
+def reads_at_devices(device_ids: list, *, since: dt.datetime | None = None,
+                     limit: int = PAGE_READS) -> list[CardRead]:
+    """The latest reads at these readers, whichever card (or none) they found."""
+    reads = _processed_reads().select_related("card").filter(device_id__in=device_ids)
+    if since is not None:
+        reads = reads.filter(processed_at__gte=since - POLL_OVERLAP)
+    return list(reads[:limit])

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, TextChoices
 from django.utils.translation import gettext_lazy as _
 
-from cards.models import Card
-from warranty.models import Case
+from cards.models import Card, CardState
+from warranty.models import Case, CaseKind, CaseState, ExtensionError
 
 from .filters import ReportFilters
 from .tables import Column
@@ -24,10 +24,21 @@ class Dataset:
     description: str
     columns: list[Column]
     queryset: Callable[[ReportFilters], QuerySet]  # a values_list in column order
+    # Columns holding a choice's value, by position: written out as its label ("usterka").
+    # Card kinds stay ELS/ELD/ELN, the abbreviations offices use.
+    choices: Mapping[int, type[TextChoices]] = field(default_factory=dict)
 
     @property
     def header(self) -> list[str]:
         return [str(column.label) for column in self.columns]
+
+    def labelled(self, rows: Iterable[tuple]) -> Iterator[tuple]:
+        """The rows with choice values in words, in the current language."""
+        labels = {index: {value: str(label) for value, label in choices.choices}
+                  for index, choices in self.choices.items()}
+        for row in rows:
+            yield tuple(labels[i].get(value, value) if i in labels else value
+                        for i, value in enumerate(row))
 
 
 def card_rows(filters: ReportFilters) -> QuerySet:
@@ -56,6 +67,7 @@ DATASETS: dict[str, Dataset] = {
                  Column("opened_at", _("Opened at")),
                  Column("state_changed_at", _("State changed at"))],
         queryset=case_rows,
+        choices={1: CaseKind, 2: CaseState, 6: ExtensionError},
     ),
     "cards": Dataset(
         slug="cards", title=_("Card list"),
@@ -67,5 +79,6 @@ DATASETS: dict[str, Dataset] = {
                  Column("blank_batch", _("Blank batch")),
                  Column("blank_supplier", _("Blank supplier"))],
         queryset=card_rows,
+        choices={2: CardState},
     ),
 }

@@ -100,7 +100,7 @@ def export_job_run(*, job_id: int) -> None:
     handle, path = tempfile.mkstemp(suffix=f".{job.file_format}")
     os.close(handle)
     try:
-        stream = rows.iterator(chunk_size=CHUNK_SIZE)
+        stream = dataset.labelled(rows.iterator(chunk_size=CHUNK_SIZE))
         if job.file_format == ExportFormat.CSV:
             with open(path, "w", encoding="utf-8", newline="") as target:
                 written = write_csv(target, dataset.header, stream, report_progress)

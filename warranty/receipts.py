@@ -12,6 +12,7 @@ from fpdf import FPDF
 
 from django.conf import settings
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from cards.errors import ActionNotPossible
@@ -61,7 +62,7 @@ def intake_receipt_pdf(case: Case) -> bytes:
             (_("Holder"), case.holder.full_name),
             (_("Album number"), case.holder.album_number or "—"),
             (_("Received on"),
-             timezone.localtime(case.card_received_at).strftime("%Y-%m-%d %H:%M")),
+             date_format(timezone.localtime(case.card_received_at), "SHORT_DATETIME_FORMAT")),
             (_("Received by"), (received_by.get_full_name() or received_by.get_username())
              if received_by else "—"),
         ]

@@ -216,5 +216,7 @@ def test_case_list_export_for_a_year(ssos, unit, django_capture_on_commit_callba
     with job.file.open("rb") as handle:
         rows = list(load_workbook(io.BytesIO(handle.read())).active.iter_rows(values_only=True))
     assert len(rows) == 2
-    assert rows[1][:2] == (inside.number, "fault") and rows[1][4] == unit.code
+    # choice values in words, as on the pages
+    assert rows[1][:2] == (inside.number, "usterka (nie działa, bez widocznych uszkodzeń)")
+    assert rows[1][4] == unit.code
     assert rows[1][7] == at(2024, 3, 1, 10).replace(tzinfo=None)  # local wall-clock time

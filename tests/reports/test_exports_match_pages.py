@@ -91,8 +91,8 @@ def test_xlsx_from_the_page_holds_exactly_the_page(client, page_of, slug):
     assert list(rows[0]) == table.header
     assert len(rows) - 1 == len(table.rows)
     for got, want in zip(rows[1:], table.rows, strict=True):
-        assert [_same_numbers(g, _as_xlsx(w)) for g, w in zip(got, want, strict=True)] == [True] * len(want), \
-            (got, want)
+        same = [_same_numbers(g, _as_xlsx(w)) for g, w in zip(got, want, strict=True)]
+        assert all(same), (got, want)
 
 
 def test_links_to_other_reports_keep_the_filters(page_of, unit):
