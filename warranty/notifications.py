@@ -20,6 +20,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -61,8 +62,13 @@ HOLDER_STATUS_TEXT = {
     C.CANCELLED: gettext_lazy("The case was closed."),
 }
 
-# States the holder is not told about by e-mail (internal, or followed by another e-mail).
-NOT_NOTIFIED_STATES = frozenset({C.TROUBLESHOOTING, C.CONVERTED})
+# The states the holder is e-mailed about: those that ask them to do something, or end
+# the matter. The steps in between (assessed, ordered, handed over at the desk) show on
+# the case page, so a warranty exchange sends two e-mails, not six.
+HOLDER_NOTIFIED_STATES = frozenset({
+    C.AWAITING_CARD, C.PAYMENT_DUE, C.READY_FOR_PICKUP, C.HOLDER_TO_USOS,
+    C.AWAITING_CORNER_CUT, C.RESOLVED,
+})
 
 REMINDER_TEXT = {
     ReminderKind.CARD_NOT_BROUGHT: gettext_lazy(
@@ -102,13 +108,20 @@ def _enqueue_send(task: Any, notification_id: int) -> None:
                        notification_id, exc_info=True)
 
 
+def _case_links(case: Case) -> dict[str, str]:
+    """Where the holder sees the case: its page (logged in) and the status lookup."""
+    site = settings.SITE_URL.rstrip("/")
+    return {"case_url": site + reverse("warranty:detail", args=[case.pk]),
+            "status_url": site + reverse("warranty:status-lookup")}
+
+
 def _case_subject(case: Case, text: str) -> str:
     return _("Case %(number)s: %(text)s") % {"number": case.number, "text": text}
 
 
 def notify_holder_of_state(case: Case, *, extra: str = "") -> Notification | None:
     """Tell the holder what the case's new state means for them."""
-    if case.state in NOT_NOTIFIED_STATES or not case.holder.email:
+    if case.state not in HOLDER_NOTIFIED_STATES or not case.holder.email:
         return None
     with translation.override(settings.LANGUAGE_CODE):
         status = str(HOLDER_STATUS_TEXT[case.state])
@@ -117,7 +130,7 @@ def notify_holder_of_state(case: Case, *, extra: str = "") -> Notification | Non
     return notification_enqueue(
         case=case, template="case_status", recipient=case.holder.email, subject=subject,
         context={"status_text": status, "extra": extra, "payment": payment,
-                 "holder_name": case.holder.full_name},
+                 **_case_links(case)},
         to_holder=True,
     )
 
@@ -152,8 +165,8 @@ def notify_reminder(case: Case, kind: str) -> Notification | None:
         subject = _case_subject(case, _("reminder"))
     return notification_enqueue(
         case=case, template="reminder", recipient=case.holder.email, subject=subject,
-        context={"reminder_text": text, "holder_name": case.holder.full_name,
-                 "payment": getattr(case, "payment", None)},
+        context={"reminder_text": text, "payment": getattr(case, "payment", None),
+                 **_case_links(case)},
         to_holder=True,
     )
 

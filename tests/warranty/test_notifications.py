@@ -75,7 +75,7 @@ def test_holder_told_of_each_status_change(card, deans_office, ssos, run_on_comm
         case = act(case, "order_duplicate", deans_office)
         case = act(case, "mark_ready", deans_office)
     holder_mail = [m for m in mail.outbox if m.to == ["student@example.edu"]]
-    assert len(holder_mail) == 3  # payment due, ordered, ready
+    assert len(holder_mail) == 2  # pay the fee; collect the card
     assert "odbioru" in holder_mail[-1].subject or "collection" in holder_mail[-1].subject
 
 
@@ -164,3 +164,24 @@ def test_reminder_task_runs_the_service(card, deans_office):
     open_case(card, "fault", deans_office)
     with mock.patch("warranty.reminders.timezone.now", return_value=_later(60 * 24 * 8)):
         assert reminders_send_due_task() == 1
+
+
+def test_a_warranty_exchange_tells_the_holder_twice_in_polish_with_a_link(
+        card, deans_office, ssos, run_on_commit, settings):
+    from tests.warranty.helpers import CLEAN
+
+    settings.SITE_URL = "https://legitymacje.example.edu"
+    with run_on_commit():
+        case = open_case(card, "fault", deans_office)
+        for step, params in [("receive_card", {}), ("approve_warranty", {"checklist": CLEAN}),
+                             ("order_replacement", {}), ("mark_ready", {})]:
+            case = act(case, step, ssos, **params)
+        act(case, "hand_over", ssos, new_number="ELS-NEW-5", new_chip_serial="04A1B2C3D4E5F6")
+
+    holder_mail = [m for m in mail.outbox if m.to == ["student@example.edu"]]
+    assert len(holder_mail) == 2  # bring the card to SSOS; collect the new one
+    for message in holder_mail:
+        assert message.body.splitlines()[0] == "Dzień dobry,"
+        assert f"https://legitymacje.example.edu/cases/{case.pk}/" in message.body
+        assert f'href="https://legitymacje.example.edu/cases/{case.pk}/"' in \
+            message.alternatives[0][0]
