@@ -26,13 +26,6 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py eseal_token demo
 	$(PY) manage.py load_demo
-	@echo
-	@echo "Demo users (password: demo-password, demo only):"
-	@echo "  dziekanat  dean's office of one unit"
-	@echo "  ssos       SSOS assessor"
-	@echo "  usos       USOS office"
-	@echo "  admin      administrator"
-	@echo "  student    a card holder"
 	@echo "Open http://127.0.0.1:$(PORT)/"
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 

@@ -30,6 +30,7 @@ from .holograms import university_code
 from .models import (
     Card,
     CardKind,
+    CardState,
     Employment,
     Enrolment,
     EnrolmentStatus,
@@ -217,6 +218,18 @@ class DemoConflict(Exception):
 DEMO_UNIT_CODES = [code for code, _name, _certified in UNITS]
 
 
+def users_text() -> str:
+    """Every demo user and what they do, for `make run` to print."""
+    lines = [_("Demo users (password %(password)s, demo data only):") % {"password": DEMO_PASSWORD}]
+    for username, first, last, role, unit_codes, superuser in USERS:
+        does = _("administrator") if superuser else str(Role(role).label)
+        if unit_codes:
+            does = f"{does} ({', '.join(unit_codes)})"
+        lines.append(f"  {username:<16} {first} {last}: {does}")
+    lines.append(f"  {STUDENT_USERNAME:<16} " + _("a card holder: own cards and cases"))
+    return "\n".join(lines)
+
+
 def is_loaded() -> bool:
     return User.objects.filter(username__in=DEMO_USERNAMES).exists()
 
@@ -246,9 +259,6 @@ class DemoLoader:
         for (unit_code, profile, story), holder in zip(plans, holders, strict=True):
             self.play(holder, self.units[unit_code], profile, story)
         self.link_student(holders[0])
-        others = [u for u in self.users if u.startswith("dziekanat-")]
-        self.stdout.write(_("Dean's offices of the other units: %(users)s (same password).")
-                          % {"users": ", ".join(others)})
         if self.replacements_left:
             self.stdout.write(_("%(n)d replacements are left to the cases (%(reason)s)") % {
                 "n": len(self.replacements_left), "reason": self.replacements_left[0]})
@@ -256,7 +266,8 @@ class DemoLoader:
         self.stdout.write(_("Cards demo: %(units)d units, %(holders)d holders, %(cards)d cards "
                             "(%(states)s).") % {"units": len(self.units), "holders": len(holders),
                              "cards": sum(states.values()),
-                             "states": ", ".join(f"{s} {n}" for s, n in sorted(states.items()))})
+                             "states": ", ".join(f"{CardState(s).label} {n}"
+                                                 for s, n in sorted(states.items()))})
 
     def load_units(self) -> dict[str, Unit]:
         units = {code: Unit.objects.create(code=code, name=name) for code, name, _c in UNITS}

@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cards import rules
 from cards.chip_testing import ElsFields, build_test_els_file
@@ -35,9 +36,16 @@ from .models import ReaderDevice, TrustedCertificate
 from .processing import read_process
 from .services import enrolment_code_create, read_ingest, trusted_certificate_add
 
-DEMO_DIR = Path(settings.BASE_DIR) / "var"
-ELS_DIR = DEMO_DIR / "demo-els"
-AGENT_STATE_DIR = DEMO_DIR / "demo-reader"
+
+def els_dir() -> Path:
+    """Where the demo's chip files go: settings.DEMO_STATE_DIR (tests point it elsewhere, so
+    `make test` never rewrites the running demo's files or its reader's key)."""
+    return Path(settings.DEMO_STATE_DIR) / "demo-els"
+
+
+def agent_state_dir() -> Path:
+    return Path(settings.DEMO_STATE_DIR) / "demo-reader"
+
 DEMO_CA_NAME = "Demo CA (test keys, never trust in production)"
 DEMO_ESEAL_NAME = "Demo e-seal (test key, never trust in production)"
 DEMO_READER_NAME = "dziekanat-demo-pc"
@@ -50,7 +58,7 @@ def load(stdout: TextIO, today: dt.date | None = None) -> None:
     user = get_user_model().objects.filter(username="dziekanat").first()
     unit = user.units.order_by("code").first() if user else None
     if unit is None:
-        stdout.write("reader_bridge demo skipped: no `dziekanat` user with a unit")
+        stdout.write(_("Reader demo skipped: no `dziekanat` user with a unit."))
         return
     pki = demo_pki()
     TrustedCertificate.objects.filter(name__in=(DEMO_CA_NAME, DEMO_ESEAL_NAME)).delete()
@@ -66,9 +74,11 @@ def load(stdout: TextIO, today: dt.date | None = None) -> None:
     files = _write_els_files(cards, pki, today)
     _past_reads(device, key, cards, files)
     code = enrolment_code_create(unit=unit)
-    stdout.write(
-        f"Reader demo: reader {device.name} enrolled for {unit.code}; chip files in "
-        f"{ELS_DIR}; agent state in {AGENT_STATE_DIR}; a spare enrolment code {code.code}.")
+    stdout.write(_(
+        "Reader demo: reader %(reader)s enrolled for %(unit)s; chip files in %(files)s; agent "
+        "state in %(state)s; a spare enrolment code %(code)s.") % {
+        "reader": device.name, "unit": unit.code, "files": els_dir(),
+        "state": agent_state_dir(), "code": code.code})
 
 
 def _demo_device(unit) -> tuple[ReaderDevice, Ed25519PrivateKey]:
@@ -77,15 +87,15 @@ def _demo_device(unit) -> tuple[ReaderDevice, Ed25519PrivateKey]:
     public = key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
     device = ReaderDevice.objects.create(name=DEMO_READER_NAME, unit=unit, public_key_pem=public)
-    AGENT_STATE_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
-    key_file = AGENT_STATE_DIR / "key.pem"
+    agent_state_dir().mkdir(parents=True, exist_ok=True, mode=0o700)
+    key_file = agent_state_dir() / "key.pem"
     key_file.unlink(missing_ok=True)
     descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(key.private_bytes(serialization.Encoding.PEM,
                                        serialization.PrivateFormat.PKCS8,
                                        serialization.NoEncryption()))
-    (AGENT_STATE_DIR / "config.json").write_text(json.dumps(
+    (agent_state_dir() / "config.json").write_text(json.dumps(
         {"server": DEMO_SERVER, "device_id": str(device.pk), "name": device.name}, indent=2))
     demo_agent_jobs_setup(AGENT_STATE_DIR)
     return device, key
@@ -146,8 +156,8 @@ def _chip_fields(card: Card, **changes) -> ElsFields:
 
 def _write_els_files(cards: list[Card], pki, today: dt.date) -> dict[str, bytes]:
     """One genuine file per card, plus an expired, a forged and an unknown card."""
-    ELS_DIR.mkdir(parents=True, exist_ok=True)
-    for stale in ELS_DIR.glob("*.der"):  # signed by the previous run's demo CA
+    els_dir().mkdir(parents=True, exist_ok=True)
+    for stale in els_dir().glob("*.der"):  # signed by the previous run's demo CA
         stale.unlink()
     files: dict[str, bytes] = {}
     for card in cards:
@@ -161,7 +171,7 @@ def _write_els_files(cards: list[Card], pki, today: dt.date) -> dict[str, bytes]
                                                       b"Xyz", 1)
     files["unknown-card"] = build_test_els_file(ElsFields(chip_serial="04DEMO0000FFFF"), pki=pki)
     for name, content in files.items():
-        (ELS_DIR / f"{name}.der").write_bytes(content)
+        (els_dir() / f"{name}.der").write_bytes(content)
     return files
 
 

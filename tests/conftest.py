@@ -122,7 +122,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path, monkeypatch):
+    """Files a test writes stay in its own directory, never in the running demo's var/."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.DEMO_STATE_DIR = tmp_path / "var"
     from cards import demo_signing
 
     monkeypatch.setattr(demo_signing, "DEMO_DIR", tmp_path / "var")  # the demo's keys

@@ -131,6 +131,7 @@ def simulate(state: State, els_file: Path, cert_file: Path | None, failure: str 
 
     cert = cert_file.read_bytes() if cert_file else None
     deliverer = Deliverer(state, backoff_first=0.5, backoff_max=5.0)
+    rejected_before = set(state.outbox.rejected())
 
     def insert() -> None:
         record(state, simulated_read(els_file.read_bytes(), cert, failure, reader_name,
@@ -148,7 +149,18 @@ def simulate(state: State, els_file: Path, cert_file: Path | None, failure: str 
         _deliver_within(deliverer, wait)
     finally:
         deliverer.close()
-    return _report_queued(state)
+    return _report_refused(state, rejected_before) or _report_queued(state)
+
+
+def _report_refused(state: State, rejected_before: set[int]) -> int:
+    """4 when the server refused a read (e.g. 403 after the demo reader's key changed):
+    `make demo-read` must not look like a success."""
+    refused = sorted(set(state.outbox.rejected()) - rejected_before)
+    for sequence in refused:
+        reason = state.outbox.rejected_dir / f"{sequence:012d}.reason.json"
+        print(f"read {sequence} REFUSED by the server: {reason.read_text()[:500]}",
+              file=sys.stderr)
+    return 4 if refused else 0
 
 
 def _deliver_within(deliverer, wait: float) -> None:

@@ -227,3 +227,17 @@ def test_writable_simulated_reader_waiting_for_a_card_is_read_once_by_the_read_j
     assert len(server.stored) == 1  # read by the job, not a second time as an insertion
     assert server.result_for(read_job)["outcome"] == "read"
     assert els_path.read_bytes() == new
+
+
+def test_a_refused_simulated_read_fails_loudly(state, server, els_path, capsys):
+    """`make demo-read` after the demo reader's key changed must not look like success."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    server.devices[state.config().device_id] = Ed25519PrivateKey.generate().public_key() \
+        .public_bytes(serialization.Encoding.PEM,
+                      serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+    assert _cli(state.path, "simulate", "--els-file", str(els_path), "--wait", "2") == 4
+
+    assert "REFUSED by the server" in capsys.readouterr().err

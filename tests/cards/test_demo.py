@@ -143,6 +143,16 @@ def test_second_run_is_a_no_op():
 
     assert "already loaded" in output
     assert snapshot() == before
+    for username in demo.DEMO_USERNAMES:  # `make run` prints every demo user each time
+        assert f"  {username} " in output
+
+
+def test_demo_output_is_polish_by_default():
+    with translation.override("pl"):
+        output = run_load_demo()
+
+    assert "Użytkownicy demonstracyjni" in output
+    assert "aktywna" in output and " active " not in output
 
 
 def test_reset_loads_the_same_demo_again(settings):

@@ -59,6 +59,7 @@ class Command(BaseCommand):
             if not options["reset"]:
                 self.stdout.write(_("The demo data is already loaded; nothing to do "
                                     "(use --reset to load it afresh)."))
+                self.stdout.write(cards_demo.users_text())
                 return
             if not settings.DEBUG:
                 raise CommandError(_("--reset deletes data; it runs only with DEBUG on."))
@@ -73,3 +74,4 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         self.stdout.write(self.style.SUCCESS(
             _("Demo data loaded in %(seconds).1f s.") % {"seconds": time.monotonic() - started}))
+        self.stdout.write(cards_demo.users_text())
