@@ -17,6 +17,7 @@ def navigation(request):
     if is_staff_member(user):
         links.append((reverse("warranty:list"), _("Cases")))
         links.append((reverse("cards:list"), _("Cards")))
+        links.append((reverse("reader_bridge:desk"), _("Reader")))
     if may_act_somewhere(user, "extend"):
         links.append((reverse("reader_bridge:batch-home"), _("Batch extension")))
     if can_view_reports(user):

@@ -4,6 +4,8 @@ from . import batch_views, views
 
 app_name = "reader_bridge"
 urlpatterns = [
+    path("", views.desk, name="desk"),
+    path("desk.json", views.desk_poll, name="desk-poll"),
     path("reads/", views.read_list, name="reads"),
     path("cards/<int:card_pk>/read/", views.read_request, name="request"),
     path("cards/<int:card_pk>/extend/", views.extension_start, name="extend"),

@@ -1,4 +1,4 @@
-"""The card page's read list (live) and its "Read card" button."""
+"""The reader desk, the card page's read list (live) and its "Read card" button."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +19,7 @@ from cards.roles import is_staff_member
 from cards.selectors import card_get_for_user, card_list_for_user
 from warranty.selectors import case_get_for_user
 
+from .desk import desk_rows
 from .errors import ReaderBridgeError
 from .extension import extension_session_start
 from .extension_status import extension_status
@@ -45,6 +46,35 @@ def _int_param(request, name: str) -> int:
         return int(request.GET[name])
     except (KeyError, ValueError) as exc:
         raise Http404 from exc
+
+
+def _staff_only(request) -> None:
+    if not is_staff_member(request.user):
+        raise PermissionDenied
+
+
+@require_GET
+@login_required
+def desk(request):
+    """Latest reads at my unit's readers; follows the reader to the card read."""
+    _staff_only(request)
+    return render(request, "reader_bridge/desk.html", {
+        "reads": desk_rows(request.user), "devices": list(devices_for_user(request.user)),
+        "now": timezone.now()})
+
+
+@require_GET
+@login_required
+def desk_poll(request):
+    """JSON for the desk: `?since=<ISO time of the previous answer>`."""
+    _staff_only(request)
+    now = timezone.now()
+    try:
+        since = _since_param(request, now)
+    except forms.ValidationError:
+        return JsonResponse({"code": "invalid", "detail": {"since": [
+            _("Enter the time as ISO 8601, e.g. 2026-03-01T12:00:00+01:00.")]}}, status=400)
+    return JsonResponse({"now": now.isoformat(), "reads": desk_rows(request.user, since=since)})
 
 
 @require_GET
