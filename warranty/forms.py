@@ -7,4 +7,7 @@ from django.utils.translation import gettext_lazy as _
 class StatusLookupForm(forms.Form):
     number = forms.CharField(label=_("Case number"), max_length=20,
                              help_text=_("For example ELS/2026/00042."))
-    album_number = forms.CharField(label=_("Album number"), max_length=20)
+    album_number = forms.CharField(
+        label=_("Album number or staff number"), max_length=20,
+        help_text=_("Students and doctoral candidates: the album number; academic teachers "
+                    "(ELN): the staff number."))

@@ -13,7 +13,6 @@ from django.urls import reverse
 
 from cards.errors import ActionForbidden, ActionNotPossible, ActionRefused
 from tests.warranty.helpers import act, open_case
-from warranty.errors import LookupRateLimited
 from warranty.lookup import case_status_lookup
 from warranty.models import Attachment
 from warranty.receipts import intake_receipt_pdf
@@ -54,20 +53,45 @@ def test_wrong_album_number_reveals_nothing(case, client):
     assert other.context["result"] is None
 
 
-def test_lookup_is_rate_limited_per_case_number(case, settings):
-    settings.WARRANTY_LOOKUP_LIMITS = {"per_case": 3, "per_ip": 100}
-    for attempt in range(3):
+def test_a_guesser_cannot_lock_the_holder_out_of_their_case(case, client, settings):
+    settings.WARRANTY_LOOKUP_LIMITS = {"per_ip": 3, "per_device": 3}
+    for attempt in range(30):  # someone else guessing album numbers from many addresses
         case_status_lookup(number=case.number, album_number=str(attempt),
-                           client_ip=f"10.0.0.{attempt}")
-    with pytest.raises(LookupRateLimited):
-        case_status_lookup(number=case.number, album_number="123456", client_ip="10.0.0.9")
-    # other cases and people are not affected
-    assert case_status_lookup(number="ELS/2000/00001", album_number="1",
-                              client_ip="10.0.1.1") is None
+                           client_ip=f"10.0.{attempt // 3}.1")
+
+    response = client.post(URL, {"number": case.number, "album_number": "123456"})
+
+    assert response.status_code == 200 and response.context["result"].number == case.number
+
+
+def test_lookup_is_rate_limited_per_browser_across_addresses(case, client, settings):
+    settings.WARRANTY_LOOKUP_LIMITS = {"per_ip": 100, "per_device": 2}
+    client.get(URL)  # the page gives the browser its own id
+    for attempt in range(2):
+        client.post(URL, {"number": case.number, "album_number": str(attempt)},
+                    REMOTE_ADDR=f"10.0.0.{attempt}")
+
+    response = client.post(URL, {"number": case.number, "album_number": "123456"},
+                           REMOTE_ADDR="10.0.0.9")
+
+    assert response.status_code == 429
+
+
+def test_an_academic_teacher_looks_up_with_the_staff_number(client, deans_office, unit):
+    from tests.factories import CardFactory, HolderFactory
+
+    teacher = HolderFactory(album_number="", employee_number="P-1234", first_name="Ewa")
+    case = open_case(CardFactory(serving_unit=unit, holder=teacher, kind="ELN"), "fault",
+                     deans_office)
+
+    response = client.post(URL, {"number": case.number, "album_number": "P-1234"})
+
+    assert response.context["result"].number == case.number
+    assert "numer pracownika" in client.get(URL).content.decode().lower()
 
 
 def test_lookup_is_rate_limited_per_address(case, client, settings):
-    settings.WARRANTY_LOOKUP_LIMITS = {"per_case": 100, "per_ip": 2}
+    settings.WARRANTY_LOOKUP_LIMITS = {"per_device": 100, "per_ip": 2}
     for number in ("A", "B"):
         assert client.post(URL, {"number": number, "album_number": "1"}).status_code == 200
     response = client.post(URL, {"number": case.number, "album_number": "123456"})
