@@ -104,10 +104,12 @@ ACCESS_LOGGED_ROUTES = {
     "holder-detail": ("holder", "pk", "api"),
     "warranty:detail": ("case", "pk", "page"),
     "warranty:receipt": ("case", "pk", "export"),
+    "warranty:handover-receipt": ("case", "pk", "export"),
     "warranty:attachment": ("case", "pk", "export"),
     "case-detail": ("case", "pk", "api"),
     "reports:export": ("report", "slug", "export"),
     "reports:export-download": ("export file", "pk", "export"),
+    "reports:queue-export": ("case queue", "", "export"),
 }
 
 ROOT_URLCONF = "legitymacje.urls"
@@ -226,6 +228,19 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "legitymacje@localhost")
+# What holders are told (case pages): where SSOS is, how to pay the duplicate fee. The
+# defaults are the demo's (DEBUG only): production must say its own, never a made-up account.
+_DEMO = DEBUG
+SSOS_ADDRESS = env_str("SSOS_ADDRESS", "Sekcja Systemów Studenckich, ul. Uniwersytecka 1, "
+                                       "pokój 12 (parter)" if _DEMO else "")
+SSOS_OPENING_HOURS = env_str("SSOS_OPENING_HOURS",
+                             "pon.–pt. 9:00–14:00, czw. 12:00–17:00" if _DEMO else "")
+PAYMENT_ACCOUNT = env_str("PAYMENT_ACCOUNT",
+                          "PL61 1090 1014 0000 0712 1981 2874 (demo)" if _DEMO else "")
+PAYMENT_RECIPIENT = env_str("PAYMENT_RECIPIENT", "Uniwersytet, ul. Uniwersytecka 1"
+                            if _DEMO else "")
+PAYMENT_WHERE = env_str("PAYMENT_WHERE", "przelewem na rachunek uczelni albo kartą w kasie "
+                                         "kwestury (budynek główny, pokój 5)" if _DEMO else "")
 # The demo's reader state and chip files (`make run`, `make demo-read`).
 DEMO_STATE_DIR = env_str("DEMO_STATE_DIR", str(BASE_DIR / "var"))
 # The address holders open from e-mails and receipts (links to their case, the status page).

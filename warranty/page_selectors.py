@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
@@ -84,23 +84,29 @@ def queue_page(user: Any, *, queue: str = "", kind: str = "", state: str = "",
                unit_id: int | None = None, overdue: bool = False, query: str = "",
                page_number: Any = 1, now: dt.datetime | None = None) -> QueuePage:
     """The queue tabs with their sizes (one query), and one page of the chosen cases."""
-    visible = case_list_for_user(user)
     queues = queues_for_user(user)
-    late = overdue_condition(now)
     counts = queue_counts(user, now)
     tabs = [QueueTab("", gettext_lazy("All open"), counts["all_open"], not queue)]
     tabs += [QueueTab(q.name, q.label, counts[q.name], q.name == queue) for q in queues]
-    if queue and queue not in {q.name for q in queues}:
+    cases = queue_cases(user, queue=queue, kind=kind, state=state, unit_id=unit_id,
+                        overdue=overdue, query=query, now=now)
+    page = Paginator(cases, QUEUE_PAGE_SIZE).get_page(page_number)
+    return QueuePage(tabs=tabs, page=page, overdue_count=counts["overdue"])
+
+
+def queue_cases(user: Any, *, queue: str = "", kind: str = "", state: str = "",
+                unit_id: int | None = None, overdue: bool = False, query: str = "",
+                now: dt.datetime | None = None) -> QuerySet[Case]:
+    """The cases of a queue with its filters, oldest in their state first (page, export)."""
+    if queue and queue not in {q.name for q in queues_for_user(user)}:
         queue = "__none__"  # a queue of another role: an empty list, never its cases
-    cases = case_filter(visible, queue=queue, kind=kind, state=state, unit_id=unit_id,
-                        query=query)
+    cases = case_filter(case_list_for_user(user), queue=queue, kind=kind, state=state,
+                        unit_id=unit_id, query=query)
     if not queue and not state:
         cases = cases.filter(IS_OPEN)
     if overdue:
-        cases = cases.filter(late)
-    cases = cases.order_by("state_changed_at", "pk")
-    page = Paginator(cases, QUEUE_PAGE_SIZE).get_page(page_number)
-    return QueuePage(tabs=tabs, page=page, overdue_count=counts["overdue"])
+        cases = cases.filter(overdue_condition(now))
+    return cases.order_by("state_changed_at", "pk")
 
 
 def unit_choices(user: Any) -> list[Unit]:

@@ -4,6 +4,7 @@ refusal is shown inline on the re-rendered page and changes nothing."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -13,7 +14,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cards.errors import CardActionError
@@ -22,6 +26,7 @@ from cards.roles import is_staff_member
 from cards.selectors import card_get_for_user
 
 from . import policy, services
+from .bulk import BULK_STEPS, cases_step_in_bulk
 from .models import Attachment, CaseKind
 from .page_selectors import (
     card_cases_for_user,
@@ -67,7 +72,42 @@ def case_queue(request: HttpRequest) -> HttpResponse:
     return render(request, "warranty/case_list.html", {
         "form": form, "tabs": data.tabs, "page": data.page, "overdue_count": data.overdue_count,
         "query": query.urlencode(),
+        "bulk_steps": [(name, TRANSITIONS[name].label) for name in BULK_STEPS],
     })
+
+
+BULK_PICK = re.compile(r"(\d{1,18}):([a-z_]{1,40})")
+
+
+@require_POST
+@login_required
+def case_bulk_step(request: HttpRequest) -> HttpResponse:
+    """One step on the ticked cases of a queue (`pick` = "<case id>:<state shown>")."""
+    _staff_only(request)
+    action = request.POST.get("action", "")
+    matches = [BULK_PICK.fullmatch(value) for value in request.POST.getlist("pick")]
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        back = reverse("warranty:list")
+    if not all(matches):
+        messages.error(request, _("The list of cases was not understood; reload the page."))
+        return redirect(back)
+    try:
+        result = cases_step_in_bulk(picks=[(int(m[1]), m[2]) for m in matches], action=action,
+                                    actor=request.user, source=WEB)
+    except CardActionError as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
+    if result.done:
+        messages.success(request, ngettext(
+            "%(step)s — done for %(count)d case: %(cases)s.",
+            "%(step)s — done for %(count)d cases: %(cases)s.", len(result.done)) % {
+            "step": TRANSITIONS[action].label, "count": len(result.done),
+            "cases": ", ".join(result.done)})
+    for number, reason in result.refused:
+        messages.error(request, _("%(case)s: %(reason)s") % {"case": number, "reason": reason})
+    return redirect(back)
 
 
 # --- the case page -------------------------------------------------------------------

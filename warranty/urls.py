@@ -6,8 +6,10 @@ app_name = "warranty"
 urlpatterns = [
     path("status/", views.status_lookup, name="status-lookup"),
     path("<int:pk>/receipt.pdf", views.intake_receipt, name="receipt"),
+    path("<int:pk>/handover.pdf", views.handover_receipt, name="handover-receipt"),
     # Staff and holder pages (warranty.staff_views).
     path("", staff_views.case_queue, name="list"),
+    path("bulk/", staff_views.case_bulk_step, name="bulk"),
     path("mine/", staff_views.my_cases, name="mine"),
     path("open/<int:card_pk>/<slug:kind>/", staff_views.case_open, name="open"),
     path("<int:pk>/", staff_views.case_detail, name="detail"),

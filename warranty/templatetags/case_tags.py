@@ -7,6 +7,7 @@ from typing import Any
 
 from django import template
 
+from .. import instructions
 from ..models import CaseState
 from ..notifications import HOLDER_STATUS_TEXT
 from ..page_selectors import card_cases_for_user
@@ -38,3 +39,9 @@ def holder_status_text(state: str) -> str:
 def card_cases(context: Any, card: Any) -> dict:
     request = context["request"]
     return {"card": card, "data": card_cases_for_user(request.user, card), "request": request}
+
+
+@register.inclusion_tag("warranty/_holder_instructions.html")
+def holder_instructions(case: Any) -> dict:
+    """What the holder has to do next: how to pay, where SSOS is, where to collect."""
+    return instructions.holder_instructions(case)
