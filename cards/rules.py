@@ -52,6 +52,12 @@ NOT_SETTLED = {"M": "{name} nie jest rozliczony", "F": "{name} nie jest rozliczo
                None: "{name} nie jest rozliczony/rozliczona"}
 
 
+def not_settled(holder: Holder) -> str:
+    """USOS's "… nie jest rozliczony", agreeing with the holder ("… rozliczona")."""
+    return for_holder(holder, female=NOT_SETTLED_FEMALE, male=NOT_SETTLED).format(
+        name=holder.full_name)
+
+
 def _levels_for(kind: str) -> tuple[str, ...]:
     return (Level.DOCTORAL,) if kind == CardKind.ELD else STUDENT_LEVELS
 
