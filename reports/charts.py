@@ -9,6 +9,7 @@ round ticks, and a legend. The palette keeps at least 3:1 contrast against white
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -34,6 +35,10 @@ LEFT, RIGHT, TOP = 56, 16, 36
 LEGEND_ROW = 20
 ROTATED_CHARS = 18  # longer category labels are cut (the full label is the tooltip)
 ROTATED_PX_PER_CHAR = 4.7  # 12 px text at -45°: vertical room one character takes
+PX_PER_CHAR = 6.6  # 12 px text: width of an average character
+WRAPPED_LINES = 3  # category labels under bars wrap onto at most this many lines
+NARROW_WIDTH = 360  # the horizontal layout shown on phones, drawn at about 1:1
+NARROW_LABEL_CHARS = 52
 
 
 @dataclass(frozen=True)
@@ -60,21 +65,46 @@ def _fmt(value: float) -> str:
     return f"{value:,.2f}".replace(",", "\u202f")
 
 
-def _legend_height(series: Sequence[Series]) -> int:
-    return 0 if len(series) < 2 else LEGEND_ROW * len(_legend_rows(series))
+def wrap_label(label: str, width: int, max_lines: int) -> list[str]:
+    """The label on lines of at most `width` characters, broken at spaces; the last line
+    ends with "…" when it does not fit (the full label stays in the mark's tooltip)."""
+    lines = textwrap.wrap(label, width=width, break_long_words=True) or [""]
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = lines[-1][:max(width - 1, 1)].rstrip() + "…"
+    return lines
 
 
-def _legend_rows(series: Sequence[Series]) -> list[list[tuple[int, Series]]]:
+def _legend_height(series: Sequence[Series], left: int = 56, width: int = 640) -> int:
+    return 0 if len(series) < 2 else LEGEND_ROW * len(_legend_rows(series, left, width))
+
+
+def _legend_rows(series: Sequence[Series], left: int = 56,
+                 width: int = 640) -> list[list[tuple[int, Series]]]:
     rows: list[list[tuple[int, Series]]] = [[]]
-    used = LEFT
+    used = left
     for index, item in enumerate(series):
-        width = 22 + 7 * len(item.name) + 16
-        if rows[-1] and used + width > WIDTH - RIGHT:
+        item_width = 22 + 7 * len(item.name) + 16
+        if rows[-1] and used + item_width > width - RIGHT:
             rows.append([])
-            used = LEFT
+            used = left
         rows[-1].append((index, item))
-        used += width
+        used += item_width
     return rows
+
+
+def _legend(series: Sequence[Series], *, left: int, top: float, width: int) -> list[str]:
+    parts = []
+    y = top
+    for row in _legend_rows(series, left, width):
+        x = left
+        for index, item in row:
+            colour = PALETTE[index % len(PALETTE)]
+            parts.append(f'<rect x="{x}" y="{y}" width="14" height="14" fill="{colour}"/>'
+                         f'<text x="{x + 20}" y="{y + 11}">{escape(item.name)}</text>')
+            x += 22 + 7 * len(item.name) + 16
+        y += LEGEND_ROW
+    return parts
 
 
 class _Canvas:
@@ -86,7 +116,10 @@ class _Canvas:
         self.chart_id, self.categories, self.series = chart_id, list(categories), list(series)
         self.rotate = len(self.categories) > 8
         longest = min(max((len(c) for c in self.categories), default=0), ROTATED_CHARS)
-        labels = 20 + longest * ROTATED_PX_PER_CHAR if self.rotate else 34
+        slot = self.plot_width() / max(len(self.categories), 1)
+        wrapped = max((len(wrap_label(c, max(int(slot / PX_PER_CHAR), 4), WRAPPED_LINES))
+                       for c in self.categories), default=1)
+        labels = 20 + longest * ROTATED_PX_PER_CHAR if self.rotate else 20 + 14 * wrapped
         self.bottom = int(labels) + _legend_height(series)
         self.plot_w = WIDTH - LEFT - RIGHT
         self.plot_h = HEIGHT - TOP - self.bottom
@@ -94,7 +127,7 @@ class _Canvas:
         self.ticks = nice_ticks(maximum, whole=whole)
         self.top_value = self.ticks[-1]
         self.parts: list[str] = [
-            f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+            f'<svg class="chart chart-wide" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
             f'aria-labelledby="{chart_id}-title {chart_id}-desc" '
             f'xmlns="http://www.w3.org/2000/svg" font-size="12" fill="{INK}">',
             f'<title id="{chart_id}-title">{escape(title)}</title>',
@@ -103,6 +136,10 @@ class _Canvas:
             f'{escape(title)}</text>',
         ]
         self._axes(y_label)
+
+    @staticmethod
+    def plot_width() -> int:
+        return WIDTH - LEFT - RIGHT
 
     def y(self, value: float) -> float:
         return TOP + self.plot_h - (value / self.top_value) * self.plot_h
@@ -136,23 +173,19 @@ class _Canvas:
                     f'transform="rotate(-45 {x:.1f} {base + 12})"><title>{escape(label)}</title>'
                     f'{escape(shown)}</text>')
             else:
+                lines = wrap_label(label, max(int(width / PX_PER_CHAR), 4), WRAPPED_LINES)
+                spans = "".join(
+                    f'<tspan x="{x:.1f}" dy="{0 if n == 0 else 14}">{escape(line)}</tspan>'
+                    for n, line in enumerate(lines))
                 self.parts.append(
                     f'<text x="{x:.1f}" y="{base + 16}" text-anchor="middle">'
-                    f'{escape(label)}</text>')
+                    f'<title>{escape(label)}</title>{spans}</text>')
 
     def legend(self) -> None:
         if len(self.series) < 2:
             return
-        y = HEIGHT - _legend_height(self.series) + 4
-        for row in _legend_rows(self.series):
-            x = LEFT
-            for index, item in row:
-                colour = PALETTE[index % len(PALETTE)]
-                self.parts.append(
-                    f'<rect x="{x}" y="{y}" width="14" height="14" fill="{colour}"/>'
-                    f'<text x="{x + 20}" y="{y + 11}">{escape(item.name)}</text>')
-                x += 22 + 7 * len(item.name) + 16
-            y += LEGEND_ROW
+        self.parts += _legend(self.series, left=LEFT, width=WIDTH,
+                              top=HEIGHT - _legend_height(self.series) + 4)
 
     def render(self) -> SafeString:
         self.legend()
@@ -203,7 +236,60 @@ def bar_chart(*, chart_id: str, title: str, description: str, categories: Sequen
                 f'<rect x="{x:.1f}" y="{y_top:.1f}" width="{bar_w:.1f}" '
                 f'height="{max(y_bottom - y_top, 0):.1f}" fill="{colour}" stroke="#fff" '
                 f'stroke-width="0.5"><title>{escape(label)}</title></rect>')
-    return canvas.render()
+    return mark_safe(canvas.render() + _horizontal_bars(  # noqa: S308 - escaped inside
+        chart_id=chart_id, title=title, description=description, categories=categories,
+        series=series, stacked=stacked, maximum=maximum))
+
+
+def _horizontal_bars(*, chart_id: str, title: str, description: str,
+                     categories: Sequence[str], series: Sequence[Series], stacked: bool,
+                     maximum: float) -> str:
+    """The same bars laid out across a phone screen: each category's label in full above
+    its bar(s), the number at the bar's end. CSS shows it instead of the wide chart."""
+    left, value_room = 8, 44
+    bar_h = 14 if stacked or len(series) == 1 else 9
+    top_value = nice_ticks(maximum)[-1] or 1
+    span = NARROW_WIDTH - left - RIGHT - value_room
+    title_lines = wrap_label(title, NARROW_LABEL_CHARS - 8, 3)
+    y = 8.0 + 18 * len(title_lines)
+    narrow_id = f"{chart_id}-narrow"
+    parts = [f'<text x="{left}" y="{20 + 18 * n}" font-size="14" font-weight="600" '
+             f'aria-hidden="true">{escape(line)}</text>' for n, line in enumerate(title_lines)]
+    if len(series) > 1:
+        parts += _legend(series, left=left, top=y, width=NARROW_WIDTH)
+        y += _legend_height(series, left, NARROW_WIDTH) + 6
+    for index, category in enumerate(categories):
+        for line in wrap_label(category, NARROW_LABEL_CHARS, 2):
+            y += 15
+            parts.append(f'<text x="{left}" y="{y:.1f}">{escape(line)}</text>')
+        y += 5
+        offset = 0.0
+        rows = [series] if stacked else [[item] for item in series]
+        for row in rows:
+            for item in row:
+                number = series.index(item)
+                value = item.values[index]
+                width = span * value / top_value
+                label = (f"{category} · {item.name}: {_fmt(value)}" if len(series) > 1
+                         else f"{category}: {_fmt(value)}")
+                parts.append(
+                    f'<rect x="{left + offset:.1f}" y="{y:.1f}" width="{width:.1f}" '
+                    f'height="{bar_h}" fill="{PALETTE[number % len(PALETTE)]}" stroke="#fff" '
+                    f'stroke-width="0.5"><title>{escape(label)}</title></rect>')
+                offset += width if stacked else 0
+            total = sum(item.values[index] for item in row)
+            end = left + span * total / top_value + 4
+            parts.append(f'<text x="{end:.1f}" y="{y + bar_h - 2:.1f}">{_fmt(total)}</text>')
+            offset = 0.0
+            y += bar_h + 3
+        y += 6
+    height = int(y + 8)
+    return (f'<svg class="chart chart-narrow" viewBox="0 0 {NARROW_WIDTH} {height}" '
+            f'role="img" aria-labelledby="{narrow_id}-title {narrow_id}-desc" '
+            f'xmlns="http://www.w3.org/2000/svg" font-size="12" fill="{INK}">'
+            f'<title id="{narrow_id}-title">{escape(title)}</title>'
+            f'<desc id="{narrow_id}-desc">{escape(description)}</desc>'
+            + "".join(parts) + "</svg>")
 
 
 def line_chart(*, chart_id: str, title: str, description: str, categories: Sequence[str],

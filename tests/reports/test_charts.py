@@ -32,14 +32,17 @@ def test_stacked_bar_chart_is_accessible_and_draws_each_number():
                     categories=["2026-01", "2026-02"],
                     series=[Series("fault", [3, 0]), Series("lost", [1, 2])], stacked=True)
 
-    assert svg.startswith('<svg class="chart"') and 'role="img"' in svg
-    assert 'aria-labelledby="c1-title c1-desc"' in svg
-    assert '<title id="c1-title">Cases</title>' in svg
-    assert '<desc id="c1-desc">Cases per month</desc>' in svg
-    marks = re.findall(r"<rect [^>]*><title>([^<]*)</title>", svg)
-    assert marks == ["2026-01 · fault: 3", "2026-01 · lost: 1", "2026-02 · fault: 0",
-                     "2026-02 · lost: 2"]
-    assert ">fault</text>" in svg and ">lost</text>" in svg  # the legend
+    wide, narrow = svg.split('<svg class="chart chart-narrow"')
+    assert wide.startswith('<svg class="chart chart-wide"') and 'role="img"' in wide
+    assert 'aria-labelledby="c1-title c1-desc"' in wide
+    assert '<title id="c1-title">Cases</title>' in wide
+    assert '<desc id="c1-desc">Cases per month</desc>' in wide
+    for chart in (wide, narrow):  # the phone layout draws the same numbers
+        marks = re.findall(r"<rect [^>]*><title>([^<]*)</title>", chart)
+        assert marks == ["2026-01 · fault: 3", "2026-01 · lost: 1", "2026-02 · fault: 0",
+                         "2026-02 · lost: 2"]
+        assert ">fault</text>" in chart and ">lost</text>" in chart  # the legend
+    assert 'aria-labelledby="c1-narrow-title c1-narrow-desc"' in narrow
 
 
 def test_stacked_bars_are_as_tall_as_their_total():
@@ -80,3 +83,20 @@ def test_counts_axis_has_whole_steps():
     svg = bar_chart(chart_id="c", title="t", description="d", categories=["a"],
                     series=[Series("s", [1])], y_label="cases", empty_message="none")
     assert ">0.2<" not in svg and ">1<" in svg
+
+
+def test_long_category_labels_wrap_instead_of_overlapping():
+    grounds = ["ostateczne skreślenie z listy studentów",
+               "ukończenie studiów drugiego stopnia lub jednolitych magisterskich",
+               "zakończenie kształcenia w szkole doktorskiej", "ustanie zatrudnienia"]
+    svg = bar_chart(chart_id="g", title="Unieważnienia według podstawy", description="d",
+                    categories=grounds, series=[Series("n", [5, 3, 1, 2])])
+    wide, narrow = svg.split('<svg class="chart chart-narrow"')
+
+    slot_chars = int((640 - 56 - 16) / len(grounds) / 6.6)
+    lines = re.findall(r"<tspan [^>]*>([^<]*)</tspan>", wide)
+    assert lines and all(len(line) <= slot_chars for line in lines)
+    assert "ustanie zatrudnienia" in " ".join(lines)
+    for ground in grounds:  # the full label stays: tooltip on wide, text on the phone
+        assert f"<title>{ground}</title>" in wide
+    assert "zakończenie kształcenia w szkole doktorskiej" in narrow
