@@ -33,6 +33,7 @@ _WORD = re.compile(r"[^\W\d_][^\W\d_'’-]*")
 
 def _english_words(text: str) -> list[str]:
     text = re.sub(r"\w+_\w+", " ", text)  # column and field names (album_number)
+    text = re.sub(r"\b[A-Z]\w*(?:-[A-Z]\w*)+", " ", text)  # header names (X-Reader-Nonce)
     return [w for w in _WORD.findall(text) if w.casefold() in ENGLISH and w not in NEUTRAL]
 
 

@@ -69,15 +69,11 @@ def test_dates_use_the_polish_format_with_dots(client, deans_office, unit):
 
 @pytest.mark.usefixtures("cards_alone")
 def test_a_card_action_reports_what_was_done_in_the_past_tense(client, deans_office, unit):
-    from tests.factories import SemesterFactory, SigningCertificateFactory
-
-    SemesterFactory()
-    card = CardFactory(serving_unit=unit, state="awaiting_hologram")
-    SigningCertificateFactory(unit=unit)
+    card = CardFactory(serving_unit=unit, state="lost")
     client.force_login(deans_office)
 
-    response = client.post(reverse("cards:act", args=[card.pk, "confirm_hologram"]),
-                           {"confirm_hologram-expected_state": "awaiting_hologram"}, follow=True)
+    response = client.post(reverse("cards:act", args=[card.pk, "mark_found"]),
+                           {"mark_found-expected_state": "lost"}, follow=True)
 
-    assert "Potwierdzono naklejenie hologramu." in response.content.decode()
+    assert "Oznaczono legitymację jako odnalezioną." in response.content.decode()
     assert "Wykonano" not in response.content.decode()
