@@ -41,6 +41,11 @@ def _since_param(request, now: dt.datetime) -> dt.datetime | None:
     return min(max(since, now - OLDEST_SINCE), now)
 
 
+def _bad_since() -> JsonResponse:
+    return JsonResponse({"code": "invalid", "detail": {"since": [
+        _("Enter the time as ISO 8601, e.g. 2026-03-01T12:00:00+01:00.")]}}, status=400)
+
+
 def _int_param(request, name: str) -> int:
     try:
         return int(request.GET[name])
@@ -72,8 +77,7 @@ def desk_poll(request):
     try:
         since = _since_param(request, now)
     except forms.ValidationError:
-        return JsonResponse({"code": "invalid", "detail": {"since": [
-            _("Enter the time as ISO 8601, e.g. 2026-03-01T12:00:00+01:00.")]}}, status=400)
+        return _bad_since()
     return JsonResponse({"now": now.isoformat(), "reads": desk_rows(request.user, since=since)})
 
 
@@ -88,8 +92,7 @@ def read_list(request):
     try:
         since = _since_param(request, now)
     except forms.ValidationError:
-        return JsonResponse({"code": "invalid", "detail": {"since": [
-            _("Enter the time as ISO 8601, e.g. 2026-03-01T12:00:00+01:00.")]}}, status=400)
+        return _bad_since()
     rows = [read_row(read) for read in reads_for_card(card_id, since=since)]
     pending = pending_request_for(user=request.user, card_id=card_id)
     return JsonResponse({"now": now.isoformat(), "reads": rows,

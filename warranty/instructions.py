@@ -19,10 +19,9 @@ def ssos_visit() -> dict[str, str]:
 
 
 def transfer_title(case: Any) -> str:
-    holder = case.holder
-    return _("Duplicate of card %(card)s, case %(case)s, %(holder)s") % {
-        "card": case.card.number, "case": case.number,
-        "holder": holder.album_number or holder.employee_number or holder.full_name}
+    """The case number names the payer: the bursary matches the transfer to the case."""
+    return _("Duplicate of card %(card)s, case %(case)s") % {
+        "card": case.card.number, "case": case.number}
 
 
 def holder_instructions(case: Any) -> dict[str, Any]:

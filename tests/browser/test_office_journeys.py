@@ -30,6 +30,8 @@ WIDE = {"width": 1280, "height": 900}
 
 @pytest.fixture
 def both_widths(page, screenshot):
+    page.set_default_navigation_timeout(60_000)  # a live server's first page, on a busy CI box
+
     def take(name: str) -> None:
         page.set_viewport_size(WIDE)
         screenshot(f"{name}-1280")

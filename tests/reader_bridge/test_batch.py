@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from cards import rules
 from cards.models import CardState
 from reader_bridge.batch import batch_start
 from reader_bridge.models import ChipWriteJob, ExtensionSession, JobKind
@@ -89,12 +90,12 @@ def test_a_refused_card_is_set_aside_with_its_case_and_the_next_one_goes_on(
     case = Case.objects.get(card=extendable)
     assert case.extension_error == ExtensionError.NOT_SETTLED
     assert refused["status"] == "refused"
-    assert refused["detail"].startswith(f"{extendable.holder.full_name} nie jest rozliczony")
+    assert refused["detail"].startswith(rules.not_settled(extendable.holder))
     assert (refused["case"], refused["case_url"]) == (
         f"Sprawa {case.number}", reverse("warranty:detail", args=[case.pk]))
     assert f"Odłóż legitymację: sprawa {case.number}" in refused["remedy"]
     page = client.get(reverse("reader_bridge:batch", args=[batch.pk])).content.decode()
-    assert case.number in page and "nie jest rozliczony" in page
+    assert case.number in page and rules.not_settled(extendable.holder) in page
 
 
 def test_a_torn_write_asks_for_the_card_again_and_the_next_insertion_finishes(

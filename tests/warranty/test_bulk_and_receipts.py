@@ -95,7 +95,7 @@ def test_the_holder_is_told_how_to_pay_and_where_ssos_is(deans_office, unit, set
     pay = holder_instructions(lost)["pay"]
 
     assert pay["account"] == "PL00 1111 2222" and "33" in pay["amount"]
-    assert lost.number in pay["title"] and "200777" in pay["title"]
+    assert lost.number in pay["title"] and lost.card.number in pay["title"]
     shown = holder_instructions(fault)
     assert shown["ssos"] == {"address": "ul. Testowa 1", "hours": "pon. 9–12"}
     assert shown["ssos_for"] == "bring" and shown["pay"] is None
