@@ -9,16 +9,27 @@ from __future__ import annotations
 
 from typing import Any
 
+from stdnum.exceptions import ValidationError
+from stdnum.pl import pesel as pesel_number
+
 from django.utils.translation import pgettext_lazy
 
 _MALE_NAMES_ENDING_IN_A = frozenset({"kuba", "barnaba", "bonawentura", "kosma", "jarema",
                                      "zawisza", "dyzma"})
 
 
+def holder_sex(holder: Any) -> str | None:
+    """"F" or "M" from the PESEL, None without a valid one."""
+    try:
+        return pesel_number.get_gender(holder.pesel) if holder.pesel else None
+    except ValidationError:
+        return None
+
+
 def holder_is_female(holder: Any) -> bool:
-    pesel = holder.pesel or ""
-    if len(pesel) == 11 and pesel.isdigit():
-        return int(pesel[9]) % 2 == 0
+    sex = holder_sex(holder)
+    if sex is not None:
+        return sex == "F"
     first = (holder.first_name or "").strip().split(" ")[0].casefold()
     return first.endswith("a") and first not in _MALE_NAMES_ENDING_IN_A
 

@@ -12,16 +12,13 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from stdnum.exceptions import ValidationError
-from stdnum.pl import pesel as pesel_number
-
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from . import chip, holograms
-from .grammar import for_holder
+from .grammar import for_holder, holder_sex
 from .models import (
     STATUS_KEEPING_STATUSES,
     Card,
@@ -52,12 +49,6 @@ NOT_SETTLED = {"M": "{name} nie jest rozliczony", "F": "{name} nie jest rozliczo
                None: "{name} nie jest rozliczony/rozliczona"}
 
 
-def not_settled(holder: Holder) -> str:
-    """USOS's "… nie jest rozliczony", agreeing with the holder ("… rozliczona")."""
-    return for_holder(holder, female=NOT_SETTLED_FEMALE, male=NOT_SETTLED).format(
-        name=holder.full_name)
-
-
 def _levels_for(kind: str) -> tuple[str, ...]:
     return (Level.DOCTORAL,) if kind == CardKind.ELD else STUDENT_LEVELS
 
@@ -65,11 +56,7 @@ def _levels_for(kind: str) -> tuple[str, ...]:
 def not_settled(holder: Holder) -> str:
     """USOS's "… nie jest rozliczony", agreeing with the holder: the sex is in the PESEL;
     without one, both forms, as the procedure writes it."""
-    try:
-        sex = pesel_number.get_gender(holder.pesel) if holder.pesel else None
-    except ValidationError:
-        sex = None
-    return NOT_SETTLED[sex].format(name=holder.full_name)
+    return NOT_SETTLED[holder_sex(holder)].format(name=holder.full_name)
 
 
 def settlement_problem(holder: Holder, kind: str, semester: Semester, today: dt.date) -> str | None:

@@ -97,7 +97,7 @@ def _demo_device(unit) -> tuple[ReaderDevice, Ed25519PrivateKey]:
                                        serialization.NoEncryption()))
     (agent_state_dir() / "config.json").write_text(json.dumps(
         {"server": DEMO_SERVER, "device_id": str(device.pk), "name": device.name}, indent=2))
-    demo_agent_jobs_setup(AGENT_STATE_DIR)
+    demo_agent_jobs_setup(agent_state_dir())
     return device, key
 
 
@@ -123,12 +123,12 @@ def demo_extension_arm(card_number: str | None = None) -> tuple[Card, Path]:
                     None)
     if card is None:
         raise ExtensionStartRefused(f"no card {card_number or 'to extend'} in {device.unit.code}")
-    chip_file = ELS_DIR / f"{card.number}.der"
+    chip_file = els_dir() / f"{card.number}.der"
     if not chip_file.exists():
-        ELS_DIR.mkdir(parents=True, exist_ok=True)
+        els_dir().mkdir(parents=True, exist_ok=True)
         chip_file.write_bytes(build_test_els_file(_chip_fields(card), pki=demo_pki(),
                                                   kind=card.kind))
-    demo_agent_jobs_setup(AGENT_STATE_DIR)
+    demo_agent_jobs_setup(agent_state_dir())
     extension_session_start(user=user, device_id=device.pk, card=card)
     return card, chip_file
 
