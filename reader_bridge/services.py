@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -279,7 +280,8 @@ def enqueue_processing() -> None:
         if processing_flag_claim():
             process_pending_reads_task.delay()
     except Exception:  # broker or cache down: the sweeper retries
-        processing_flag_clear()
+        with contextlib.suppress(Exception):  # Redis itself may be what is down
+            processing_flag_clear()
         logger.warning("could not schedule card read processing; the sweeper will retry",
                        exc_info=True)
 

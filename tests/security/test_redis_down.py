@@ -68,3 +68,24 @@ def test_the_status_lookup_refuses_with_503_while_its_rate_limit_cannot_count(
     assert "Sprawdzanie statusu jest chwilowo niedostępne" in page
     assert response.context.get("result") is None
     assert client.get(reverse("warranty:status-lookup")).status_code == 200
+
+
+def test_a_signed_read_is_accepted_while_redis_is_down(client, django_capture_on_commit_callbacks,
+                                                      settings):
+    """The read is stored and stays pending: the sweeper schedules it once Redis is back."""
+    from reader_bridge import services
+    from reader_bridge.models import CardRead, ProcessingState
+    from tests.reader_bridge.factories import ReaderDeviceFactory, post_read, read_body
+
+    settings.REDIS_URL = _dead_redis_url()
+    services._redis.cache_clear()
+    device = ReaderDeviceFactory()
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = post_read(client, device, read_body(sequence=1))
+    finally:
+        services._redis.cache_clear()
+
+    assert response.status_code == 201
+    assert CardRead.objects.get().state == ProcessingState.PENDING
+
