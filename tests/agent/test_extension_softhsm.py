@@ -63,13 +63,23 @@ def _pem(certificate) -> bytes:
     return certificate.public_bytes(Encoding.PEM)
 
 
-def test_the_server_eseal_in_softhsm_signs_the_file_written_to_the_chip(
-        tmp_path, live_server, reader, start_agent, settled, deans_office, softhsm_tokens,
-        settings):
+@pytest.fixture
+def server_eseal(softhsm_tokens, settings):
+    """The server signs in the e-seal token; its session is closed afterwards, so later
+    tests can log in to the shared token again."""
+    from cards import signing
+
     token = softhsm_tokens.eseal
     settings.ESEAL_PKCS11_MODULE, settings.ESEAL_TOKEN_LABEL = token.key.module, \
         token.key.token_label
     settings.ESEAL_PIN, settings.ESEAL_PIN_FILE = token.pin, ""
+    yield token
+    signing.forget_signers()
+
+
+def test_the_server_eseal_in_softhsm_signs_the_file_written_to_the_chip(
+        tmp_path, live_server, reader, start_agent, settled, deans_office, server_eseal):
+    token = server_eseal
     certificate_register(unit=settled.serving_unit, data=_pem(token.certificate),
                          card_kinds=["ELS", "ELD", "ELN"], key_location=KeyLocation.SERVER_HSM,
                          key_label=token.key.key_label)
