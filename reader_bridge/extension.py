@@ -302,9 +302,12 @@ def _recover(job: ChipWriteJob, read: CardRead, els: chip.ElsFile | None,
     """The next read after a write that did not end verified decides: the new file is on
     the chip → verified; the old one → write again; anything else → write the new file
     again, or restore the old one when the extension is no longer allowed."""
-    if read.outcome != ReadOutcome.OK or not read.els_file:
+    if read.outcome == ReadOutcome.OK and read.els_file:
+        current = bytes(read.els_file)
+    elif read.outcome == ReadOutcome.APDU_ERROR and read.chip_serial:
+        current = b""  # the chip answered but its file no longer reads to its end: torn
+    else:
         return  # nothing learnt about the chip: the write stays unfinished
-    current = bytes(read.els_file)
     if job.valid_until is not None and current == bytes(job.new_file):
         _verify_written(job, current, now, found_on_read=read.pk)
         return

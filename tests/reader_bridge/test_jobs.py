@@ -258,6 +258,24 @@ def test_torn_garbage_on_the_chip_is_overwritten_with_the_new_file(client, devic
     assert again["current_sha256"] == __import__("hashlib").sha256(torn).hexdigest()
 
 
+def test_a_torn_file_that_no_longer_reads_to_its_end_is_repaired(client, device, armed):
+    """The tear left a file whose DER length runs past what was written: the next read
+    fails at READ BINARY, and the server sends the new file again to write over it."""
+    job = write_job(client, device, armed)
+    post_result(client, device, job["job_id"], result_body(job, "failed",
+                                                           failed_step="update_binary"))
+
+    insert(device, armed, els=b"", outcome="apdu_error", failed_step="read_binary",
+           status_word="6B00")
+
+    again = next_job(client, device)
+    assert again["kind"] == "write_els" and again["file"] == job["file"]
+    assert again["repair"] is True
+    assert written(client, device, again).json() == {"status": "verified"}
+    armed.refresh_from_db()
+    assert armed.state == CardState.AWAITING_HOLOGRAM
+
+
 def test_refusal_by_the_rules_opens_the_extension_failure_case_with_the_read(
         client, device, armed):
     armed.holder.enrolments.update(cycle_code="OLD")
