@@ -68,7 +68,8 @@ def test_a_card_in_writing_shows_it_live(client, device, batch, extendable, dean
 
     job = next_job(client, device)
     row = progress(client, batch)["rows"][0]
-    assert (row["status"], row["label"]) == ("working", "Trwa zapis w układzie: nie wyjmuj legitymacji.")
+    assert (row["status"], row["label"]) == (
+        "working", "Trwa zapis w układzie: nie wyjmuj legitymacji.")
 
     written(client, device, job)
     assert progress(client, batch)["rows"][0]["status"] == "extended"
