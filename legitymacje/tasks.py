@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from celery import shared_task
 
 from django.utils import timezone
@@ -12,4 +14,4 @@ from .retention import expired_data_purge
 @shared_task(ignore_result=True)
 def expired_data_purge_task() -> dict:
     purged = expired_data_purge(now=timezone.now())
-    return {"raw_reads": purged.raw_reads, "photos": purged.photos}
+    return dataclasses.asdict(purged)

@@ -81,4 +81,30 @@ def test_purge_empties_old_raw_reads_and_deletes_old_photos_and_says_so(unit, en
 def test_the_purge_runs_nightly(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["purge-expired-personal-data"]
     assert entry["task"] == "legitymacje.tasks.expired_data_purge_task"
-    assert expired_data_purge_task.delay().get() == {"raw_reads": 0, "photos": 0}
+    assert expired_data_purge_task.delay().get() == {"raw_reads": 0, "chip_files": 0,
+                                                     "photos": 0}
+
+
+def test_purge_empties_the_chip_files_of_old_finished_writes_but_not_of_a_torn_one(
+        unit, english, settings):
+    from reader_bridge.models import ChipWriteJob, JobKind, JobState
+
+    settings.RETENTION_RAW_READ_DAYS = 30
+    device, card = ReaderDeviceFactory(unit=unit), CardFactory(serving_unit=unit)
+
+    def job(state, days_ago, **outcome):
+        return ChipWriteJob.objects.create(
+            kind=JobKind.WRITE_ELS, device=device, card=card, chip_serial=card.chip_serial,
+            old_file=b"old", new_file=b"new", content=b"content", state=state,
+            expires_at=NOW, finished_at=NOW - dt.timedelta(days=days_ago), outcome=outcome)
+
+    old_verified, recent = job(JobState.VERIFIED, 31), job(JobState.VERIFIED, 29)
+    torn = job(JobState.FAILED, 40, torn=True)  # the next insertion still needs its files
+
+    assert "Chip writes whose files were emptied (finished over 30 days ago): 1." in run()
+
+    old_verified.refresh_from_db()
+    assert (old_verified.old_file, old_verified.new_file, old_verified.content) == (
+        None, None, None)
+    for kept in (recent, torn):
+        assert bytes(ChipWriteJob.objects.get(pk=kept.pk).new_file) == b"new"

@@ -10,8 +10,9 @@ from legitymacje.retention import expired_data_purge
 
 
 class Command(BaseCommand):
-    help = ("Empty raw card reads older than RETENTION_RAW_READ_DAYS and delete photos of "
-            "cases closed longer than RETENTION_PHOTO_DAYS ago.")
+    help = ("Empty raw card reads and finished chip writes older than "
+            "RETENTION_RAW_READ_DAYS and delete photos of cases closed longer than "
+            "RETENTION_PHOTO_DAYS ago.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--dry-run", action="store_true",
