@@ -304,8 +304,11 @@ def _recover(job: ChipWriteJob, read: CardRead, els: chip.ElsFile | None,
     again, or restore the old one when the extension is no longer allowed."""
     if read.outcome == ReadOutcome.OK and read.els_file:
         current = bytes(read.els_file)
-    elif read.outcome == ReadOutcome.APDU_ERROR and read.chip_serial:
-        current = b""  # the chip answered but its file no longer reads to its end: torn
+    elif (read.outcome == ReadOutcome.APDU_ERROR and read.chip_serial
+          and job.state == JobState.FAILED):
+        # The agent reported the write broken off, and the file no longer reads to its
+        # end. (While the write is still out, a failed read may just have crossed it.)
+        current = b""
     else:
         return  # nothing learnt about the chip: the write stays unfinished
     if job.valid_until is not None and current == bytes(job.new_file):
