@@ -1,16 +1,19 @@
 """Role × unit × endpoint: everyone sees only what is theirs to see, and no answer anywhere
-(pages, API by session and token, report pages and exports, admin) carries a holder's full
-PESEL."""
+(pages, API by session and token, receipts (PDF), report pages and exports, admin) carries a
+holder's full PESEL."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from pypdf import PdfReader
 
 from rest_framework.test import APIClient
 
 from legitymacje.tokens import create_token
 from tests.factories import CardFactory, HolderFactory, UnitFactory, UserFactory
-from tests.warranty.helpers import open_case
+from tests.warranty.helpers import act, open_case
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +35,8 @@ def world(db):
     for side in "AB":
         holder = HolderFactory(user=users[f"holder {side}"])
         card = CardFactory(serving_unit=units[side], holder=holder)
-        case = open_case(card, "fault", users[f"office {side}"])
+        case = act(open_case(card, "fault", users[f"office {side}"]), "receive_card",
+                   users["ssos"])  # taken in: its intake receipt exists
         things[side] = {"holder": holder, "card": card, "case": case}
     return users, things
 
@@ -48,6 +52,7 @@ def object_addresses(thing) -> dict[str, str]:
         "card API": f"/api/cards/{card.pk}/", "case API": f"/api/cases/{case.pk}/",
         "case comments API": f"/api/cases/{case.pk}/comments/",
         "holder API": f"/api/holders/{holder.pk}/",
+        "intake receipt": f"/cases/{case.pk}/receipt.pdf",
     }
 
 
@@ -61,6 +66,9 @@ LISTS = ["/", "/cards/", "/cards/mine/", "/cases/", "/cases/mine/", "/api/cards/
 
 
 def body_of(response) -> str:
+    if response.get("Content-Type") == "application/pdf":
+        pdf = PdfReader(io.BytesIO(response.content))
+        return "\n".join(page.extract_text() for page in pdf.pages)
     if getattr(response, "streaming", False):
         return b"".join(response.streaming_content).decode("utf-8", "replace")
     return response.content.decode("utf-8", "replace")
@@ -83,6 +91,8 @@ def test_no_leak_across_roles_units_and_endpoints_and_no_full_pesel_anywhere(wor
                     checked += 1
                     if may_see(who, side):
                         assert response.status_code == 200, (who, name, side)
+                        if name.endswith("receipt"):  # the PDF's text is really read
+                            assert thing["card"].number in text, (who, name)
                     else:
                         refused += 1
                         assert response.status_code in (403, 404), (who, name, side)
