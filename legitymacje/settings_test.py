@@ -14,3 +14,5 @@ STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
 LANGUAGE_CODE = "pl"
+# axes logs every login and reset at INFO: noise in every failing test's output.
+AXES_VERBOSE = False
