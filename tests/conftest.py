@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from django.conf import settings
 from django.db import connection
 
 from tests.factories import CardFactory, UnitFactory, UserFactory
@@ -118,6 +119,16 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 def pytest_sessionstart(session: pytest.Session) -> None:
     if IN_CI and not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise pytest.UsageError("CI must run the suite on PostgreSQL: set DATABASE_URL")
+
+
+@pytest.fixture(autouse=True)
+def _site_language():
+    """Each test starts in the site's language (Polish): a request with another
+    Accept-Language leaves that language active in the thread after the response."""
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
 
 
 @pytest.fixture(autouse=True)
