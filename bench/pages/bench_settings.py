@@ -5,4 +5,4 @@ from legitymacje.settings import *  # noqa: F403
 
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
-WARRANTY_LOOKUP_LIMITS = {"per_ip": 10**9, "per_case": 10**9, "window_seconds": 600}
+WARRANTY_LOOKUP_LIMITS = {"per_ip": 10**9, "per_device": 10**9, "window_seconds": 600}
