@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
@@ -161,17 +162,24 @@ def holder_cases_for_user(user: Any) -> QuerySet[Case]:
             .order_by("-created_at"))
 
 
+# Joined to the case, every relation of its page made PostgreSQL spend 30-50 ms planning
+# a query that runs in 0.5 ms (the planning grows steeply with each join, the people's
+# most): the case joins only its card, holder, unit and the reverse one-to-ones; the
+# cards a case may point to are prefetched (no query while unset) and its people are
+# read in one query.
+CASE_JOINS = ("card", "holder", "unit", "payment", "assessment", "converted_from")
+CASE_PEOPLE = ("opened_by", "assigned_to", "card_received_by")
+
+
 def case_get_for_user(user: Any, pk: int) -> Case:
     """The case with everything its page needs, or 404 if the user may not see it."""
-    cases = case_list_for_user(user).select_related(
-        "payment", "assessment", "new_card", "converted_to", "converted_from",
-        "card_received_by", "opened_by",
-    )
     try:
-        case = cases.get(pk=pk)
+        case = visible_cases(user).select_related(*CASE_JOINS).get(pk=pk)
     except Case.DoesNotExist as exc:
         raise Http404 from exc
+    _attach_people(case)
     related = [
+        "new_card", "converted_to",
         Prefetch("events", queryset=CaseEvent.objects.select_related("actor")),
         Prefetch("comments", queryset=Comment.objects.select_related("author")),
         "attachments", "notifications",
@@ -180,6 +188,14 @@ def case_get_for_user(user: Any, pk: int) -> Case:
         related.append("attempts")  # only these cases record attempts
     prefetch_related_objects([case], *related)
     return case
+
+
+def _attach_people(case: Case) -> None:
+    fields = [Case._meta.get_field(name) for name in CASE_PEOPLE]
+    ids = {getattr(case, field.attname) for field in fields} - {None}
+    people = get_user_model().objects.in_bulk(ids) if ids else {}
+    for field in fields:
+        field.set_cached_value(case, people.get(getattr(case, field.attname)))
 
 
 # --- timeline ------------------------------------------------------------------------
