@@ -40,12 +40,11 @@ def case_status_lookup(*, number: str, album_number: str, client_ip: str,
     identifies the browser (empty when it keeps no cookie: the address limit still holds)."""
     number, album_number = number.strip().upper(), album_number.strip()
     limits = _limits()
+    counted = {f"case-lookup:ip:{client_ip}": limits["per_ip"]}
+    if device:
+        counted[f"case-lookup:device:{device}"] = limits["per_device"]
     try:
-        within = ratelimit.hit(f"case-lookup:ip:{client_ip}", limit=limits["per_ip"],
-                               window_seconds=limits["window_seconds"])
-        if device:
-            within = ratelimit.hit(f"case-lookup:device:{device}", limit=limits["per_device"],
-                                   window_seconds=limits["window_seconds"]) and within
+        within = ratelimit.hit(counted, window_seconds=limits["window_seconds"])
     except ratelimit.Unavailable as exc:
         raise LookupUnavailable(_("The status check is unavailable for a moment. Please "
                                   "try again in a few minutes.")) from exc

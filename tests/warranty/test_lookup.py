@@ -162,9 +162,15 @@ def test_rate_limit_counts_in_redis_too(settings):
                                    "LOCATION": os.environ["REDIS_URL"],
                                    "KEY_PREFIX": "legit-test-warranty"}}
     assert type(caches["default"]).__name__ == "RedisCache"
-    caches["default"].delete("ratelimit:redis-test")
+    redis = caches["default"]
+    redis.delete_many(["ratelimit:redis-ip", "ratelimit:redis-device"])
     try:
-        results = [ratelimit.hit("redis-test", limit=2, window_seconds=30) for _ in range(3)]
+        results = [ratelimit.hit({"redis-ip": 3, "redis-device": 2}, window_seconds=30)
+                   for _ in range(4)]
+        counted = [redis.get("ratelimit:redis-ip"), redis.get("ratelimit:redis-device")]
+        window = redis._cache.get_client().ttl(redis.make_key("ratelimit:redis-device"))
     finally:
-        caches["default"].delete("ratelimit:redis-test")
-    assert results == [True, True, False]
+        redis.delete_many(["ratelimit:redis-ip", "ratelimit:redis-device"])
+    # one round trip counts both keys; the stricter one refuses first
+    assert results == [True, True, False, False]
+    assert counted == [4, 4] and 0 < window <= 30
