@@ -1,11 +1,12 @@
-"""The PESEL model field: encrypted in the database, searchable only by its keyed hash."""
+"""Personal data at rest: the PESEL field (encrypted, searchable only by its keyed hash)
+and encrypted fields for what carries the number (chip files, the reads that hold them)."""
 
 from __future__ import annotations
 
 from django.core.exceptions import FieldError
 from django.db import models
 
-from .pesel import pesel_decrypt, pesel_digest, pesel_encrypt
+from .pesel import decrypt_at_rest, encrypt_at_rest, pesel_decrypt, pesel_digest, pesel_encrypt
 
 
 class EncryptedPeselField(models.TextField):
@@ -54,3 +55,36 @@ class PeselHashField(models.CharField):
         if lookup_name not in ("exact", "in", "isnull"):
             raise FieldError(f"The PESEL hash matches only whole numbers, not “{lookup_name}”.")
         return super().get_lookup(lookup_name)
+
+
+class _NoLookups:
+    """Ciphertext compares to nothing: only `isnull`, and `exact` for the empty value
+    (which is stored as it is) are allowed."""
+
+    def get_lookup(self, lookup_name):
+        if lookup_name not in ("isnull", "exact"):
+            raise FieldError(f"An encrypted field cannot be searched with “{lookup_name}”.")
+        return super().get_lookup(lookup_name)
+
+
+class EncryptedBinaryField(_NoLookups, models.BinaryField):
+    """Bytes in Python, a Fernet token in the database (an EF.ELS holds the PESEL)."""
+
+    def from_db_value(self, value, expression, connection):
+        return decrypt_at_rest(bytes(value)) if value else value
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        if value:
+            value = encrypt_at_rest(bytes(value))
+        return super().get_db_prep_value(value, connection, prepared)
+
+
+class EncryptedTextField(_NoLookups, models.TextField):
+    """Text in Python, a Fernet token in the database; "" stays "" (nothing kept)."""
+
+    def from_db_value(self, value, expression, connection):
+        return decrypt_at_rest(value.encode()).decode() if value else value
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        value = super().get_db_prep_value(value, connection, prepared)
+        return encrypt_at_rest(value.encode()).decode() if value else value

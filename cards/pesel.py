@@ -48,15 +48,25 @@ def pesel_digest(value: str) -> str:
 
 
 def pesel_encrypt(value: str) -> str:
-    return _fernet(tuple(settings.PESEL_ENCRYPTION_KEYS)).encrypt(value.encode()).decode()
+    return encrypt_at_rest(value.encode()).decode()
 
 
 def pesel_decrypt(token: str) -> str:
+    return decrypt_at_rest(token.encode()).decode()
+
+
+def encrypt_at_rest(data: bytes) -> bytes:
+    """A Fernet token of `data` under the newest of PESEL_ENCRYPTION_KEYS. Used for the
+    numbers and for whatever else carries them: chip files and the reads that hold them."""
+    return _fernet(tuple(settings.PESEL_ENCRYPTION_KEYS)).encrypt(data)
+
+
+def decrypt_at_rest(token: bytes) -> bytes:
     try:
-        return _fernet(tuple(settings.PESEL_ENCRYPTION_KEYS)).decrypt(token.encode()).decode()
+        return _fernet(tuple(settings.PESEL_ENCRYPTION_KEYS)).decrypt(token)
     except InvalidToken:
         raise ImproperlyConfigured(
-            "A stored PESEL cannot be decrypted with PESEL_ENCRYPTION_KEYS: "
+            "Stored personal data cannot be decrypted with PESEL_ENCRYPTION_KEYS: "
             "was a key removed before `manage.py pesel_rotate_key` re-encrypted the rows?"
         ) from None
 

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cards.fields import EncryptedBinaryField, EncryptedTextField
 from cards.models import Card, Unit
 
 ENROLMENT_CODE_LIFETIME = dt.timedelta(hours=24)
@@ -199,7 +200,7 @@ class CardRead(models.Model):
     )
     message_id = models.UUIDField(_("message id"))
     body_sha256 = models.CharField(_("body SHA-256"), max_length=64)
-    body = models.TextField(_("message as received"))
+    body = EncryptedTextField(_("message as received"))
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at (agent clock)"))
     sequence = models.PositiveBigIntegerField(_("sequence"))
@@ -208,8 +209,8 @@ class CardRead(models.Model):
     status_word = models.CharField(_("status word"), max_length=4, blank=True)
     atr = models.CharField(_("ATR"), max_length=80, blank=True)
     chip_serial = models.CharField(_("chip serial (read)"), max_length=64, blank=True)
-    els_file = models.BinaryField(_("EF.ELS"), null=True, blank=True)
-    cert_file = models.BinaryField(_("certificate file"), null=True, blank=True)
+    els_file = EncryptedBinaryField(_("EF.ELS"), null=True, blank=True)
+    cert_file = EncryptedBinaryField(_("certificate file"), null=True, blank=True)
 
     state = models.CharField(_("processing"), max_length=10, choices=ProcessingState.choices,
                              default=ProcessingState.PENDING)
@@ -341,12 +342,12 @@ class ChipWriteJob(models.Model):
         verbose_name=_("signs the file of"),
     )
     chip_serial = models.CharField(_("chip serial"), max_length=64)
-    old_file = models.BinaryField(_("EF.ELS before the extension"), null=True, blank=True)
+    old_file = EncryptedBinaryField(_("EF.ELS before the extension"), null=True, blank=True)
     current_sha256 = models.CharField(
         _("SHA-256 of the chip file now"), max_length=64, blank=True,
         help_text=_("The agent writes only over this file (or finds the new one there)."))
-    new_file = models.BinaryField(_("EF.ELS to write"), null=True, blank=True)
-    content = models.BinaryField(_("content to sign"), null=True, blank=True)
+    new_file = EncryptedBinaryField(_("EF.ELS to write"), null=True, blank=True)
+    content = EncryptedBinaryField(_("content to sign"), null=True, blank=True)
     certificate = models.ForeignKey(
         "cards.SigningCertificate", on_delete=models.PROTECT, null=True, blank=True,
         related_name="+", verbose_name=_("signing certificate"),

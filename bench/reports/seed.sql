@@ -176,7 +176,7 @@ INSERT INTO reader_bridge_cardread (message_id, body_sha256, body, received_at, 
                                     chip_serial, els_file, cert_file, state, processed_at,
                                     result, diagnosis, diagnosis_detail, card_id, device_id,
                                     request_id)
-SELECT gen_random_uuid(), '', '{}', at, at, g,
+SELECT gen_random_uuid(), '', '', at, at, g,
        CASE WHEN r < 0.92 THEN 'ok' WHEN r < 0.95 THEN 'no_atr' WHEN r < 0.98 THEN 'timeout'
             ELSE 'apdu_error' END,
        '', '', '', '', NULL, NULL, 'done', at, '{}', '', '',

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from django.conf import settings
 from django.db import connection
 
 from reader_bridge.models import CardRead
@@ -43,6 +44,9 @@ def production_server(tmp_path):
         "SECRET_KEY": "test-only-" + "x" * 50, "ALLOWED_HOSTS": "127.0.0.1",
         "DATABASE_URL": _database_url(), "REDIS_URL": "", "GUNICORN_BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": "1", "STATIC_ROOT": str(tmp_path / "static"),
+        # The keys of the data at rest, as a deployment sets them: the same as this process's.
+        "PESEL_ENCRYPTION_KEYS": ",".join(settings.PESEL_ENCRYPTION_KEYS),
+        "PESEL_HASH_KEY": settings.PESEL_HASH_KEY,
     }
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
                    cwd=ROOT, env=environment, check=True)
