@@ -44,6 +44,9 @@ messages: install
 
 check-deploy: install
 	DEBUG=0 SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') ALLOWED_HOSTS=cards.example.edu \
+	  PESEL_ENCRYPTION_KEYS=$$($(PY) -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())') \
+	  PESEL_HASH_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(32))') \
+	  READER_JOB_KEY=$$($(PY) -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())') \
 	  DATABASE_URL=sqlite:///tmp/deploy-check.sqlite3 REDIS_URL=redis://127.0.0.1:6379/0 \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 

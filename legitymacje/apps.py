@@ -6,4 +6,4 @@ class LegitymacjeConfig(AppConfig):
     verbose_name = "Legitymacje"
 
     def ready(self):
-        from . import middleware, second_factor, tokens  # noqa: F401  (their signal receivers)
+        from . import checks, middleware, second_factor, tokens  # noqa: F401  (their receivers)

@@ -46,6 +46,10 @@ PESEL_HASH_KEY = env_str("PESEL_HASH_KEY") or _derived_key("pesel-hash")
 # base64 of its 32-byte seed. Set it in production: derived from SECRET_KEY, a change of
 # that key means enrolling every agent again.
 READER_JOB_KEY = env_str("READER_JOB_KEY") or _derived_key("reader-job-key")
+# Which of those keys were not configured (`manage.py check --deploy` warns about them).
+KEYS_DERIVED_FROM_SECRET_KEY = [
+    name for name in ("PESEL_ENCRYPTION_KEYS", "PESEL_HASH_KEY", "READER_JOB_KEY")
+    if not env_str(name)]
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 
