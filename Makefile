@@ -7,7 +7,7 @@ EXTRAS ?= dev
 comma := ,
 STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 
-.PHONY: install run test lint messages worker check-deploy docs demo-read demo-extend
+.PHONY: install run test lint messages worker check-deploy docs demo-read demo-extend bench-pages
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -75,3 +75,14 @@ demo-server-url:
 	@$(PY) -c "import json, pathlib; p = pathlib.Path('var/demo-reader/config.json'); \
 	  c = json.loads(p.read_text()); c['server'] = 'http://127.0.0.1:$(PORT)'; \
 	  p.write_text(json.dumps(c, indent=2))"
+
+# The staff pages against django-helpdesk 2.6.1, interleaved, in one command
+# (bench/pages/README.md): builds and seeds the peer if needed, then runs both servers.
+# DATABASE_URL: our seeded database (bench/pages/seed.py); also REDIS_URL, LABEL, TICKETS
+# (the peer's, as many as our cases), BENCH_ARGS (e.g. --rounds 3 --seconds 20).
+LABEL ?= run
+bench-pages:
+	@test -x $(PY) || { echo "no $(VENV): run make install first"; exit 1; }
+	@test -n "$$DATABASE_URL" || { echo "DATABASE_URL: our seeded database (bench/pages/README.md)"; exit 1; }
+	bench/pages/peer/setup.sh
+	$(PY) bench/pages/run.py --peer helpdesk --label $(LABEL) $(BENCH_ARGS)

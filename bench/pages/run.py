@@ -1,33 +1,34 @@
 """Measure the staff pages over HTTP: gunicorn (2 sync workers, DEBUG=0, Redis cache) and wrk.
 
     DATABASE_URL=postgres://…/legit_pages REDIS_URL=redis://127.0.0.1:6379/8 \\
-        .venv/bin/python bench/pages/run.py --label 100k
+        .venv/bin/python bench/pages/run.py --label 100k --peer helpdesk
 
 For each page: log in as its role, check 200 and the expected content (computed from the
 database through the selectors), time it unloaded (sequential requests, median), run
 `wrk -t2 -c16 -d20s` for each round, check the content again, and, in this process through
 Django's test client, count its queries and save `EXPLAIN (ANALYZE, BUFFERS)` of the
 slowest one to results/<label>/<page>.explain.txt. The table goes to stdout and to
-results/<label>/README.md.
+results/<label>/README.md, every figure to results/<label>/results.json.
 
-With `--peer-url`, `--peer-user`, `--peer-password` and one `--peer-page NAME=PATH` per
-page (e.g. django-helpdesk), each round measures the peer's page right before ours.
+`--peer helpdesk` starts django-helpdesk 2.6.1 (bench/pages/peer/: its virtualenv and
+tickets come from setup.sh there) beside us and measures its page for each of ours
+(helpdesk_peer.py says which) with the same checks, right before ours in every round;
+the ratio of each round goes into the table. Any other peer: `--peer-url`, `--peer-user`,
+`--peer-password`, `--peer-login-path` and one `--peer-page NAME=PATH` per page.
 """
 
 from __future__ import annotations
 
 import argparse
-import html
-import http.cookiejar
+import contextlib
+import json
 import os
 import re
-import statistics
+import signal
 import subprocess
 import sys
 import time
 import urllib.parse
-import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -41,6 +42,9 @@ import django  # noqa: E402
 
 django.setup()
 
+import helpdesk_peer  # noqa: E402
+import servers  # noqa: E402
+from client import BenchError, Page, Session, check, unloaded_ms, wrk  # noqa: E402
 from seed import BENCH_PASSWORD  # noqa: E402
 
 from django.contrib.auth.models import User  # noqa: E402
@@ -53,15 +57,6 @@ from warranty.page_selectors import queue_counts, queue_page  # noqa: E402
 # What the searches type (BENCH_SEARCH: a search without folding needs "Dąbrowska").
 SEARCH = os.environ.get("BENCH_SEARCH", "dabrowska")
 CARD_SEARCH = "00074"
-
-
-@dataclass
-class Page:
-    name: str
-    user: str  # "" = anonymous
-    path: str
-    expected: list[str]  # each must be in the page
-    post: dict | None = None
 
 
 def _first_case_number(user: User, **filters) -> str:
@@ -100,93 +95,6 @@ def pages() -> list[Page]:
     return result
 
 
-class Session:
-    """A logged-in (or anonymous) browser: cookies, CSRF token."""
-
-    def __init__(self, base: str, user: str = "", password: str = "",
-                 login_path: str = "/login/") -> None:
-        self.base = base.rstrip("/")
-        self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
-        if user:
-            form = self.get(login_path)[1]
-            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
-            status, body = self.post(login_path, {"username": user, "password": password,
-                                                  "csrfmiddlewaretoken": token})
-            if "sessionid" not in self.cookies():
-                raise SystemExit(f"login as {user} at {self.base} failed ({status})")
-
-    def cookies(self) -> dict[str, str]:
-        return {c.name: c.value for c in self.jar}
-
-    def _open(self, request: urllib.request.Request) -> tuple[int, str]:
-        try:
-            with self.opener.open(request, timeout=30) as response:
-                return response.status, response.read().decode()
-        except urllib.error.HTTPError as exc:
-            return exc.code, exc.read().decode()
-
-    def get(self, path: str) -> tuple[int, str]:
-        return self._open(urllib.request.Request(self.base + path))
-
-    def post(self, path: str, data: dict) -> tuple[int, str]:
-        body = urllib.parse.urlencode(data).encode()
-        return self._open(urllib.request.Request(self.base + path, data=body,
-                                                 headers={"Referer": self.base + path}))
-
-    def fetch(self, page: Page) -> tuple[int, str]:
-        if page.post is None:
-            return self.get(page.path)
-        token = self.cookies().get("csrftoken") or self._csrf(page.path)
-        return self.post(page.path, {**page.post, "csrfmiddlewaretoken": token})
-
-    def _csrf(self, path: str) -> str:
-        self.get(path)
-        return self.cookies()["csrftoken"]
-
-    def wrk_arguments(self, page: Page, seconds: int, connections: int) -> list[str]:
-        cookie = "; ".join(f"{k}={v}" for k, v in self.cookies().items())
-        arguments = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-H", f"Cookie: {cookie}"]
-        if page.post is not None:
-            token = self.cookies().get("csrftoken") or self._csrf(page.path)
-            body = urllib.parse.urlencode({**page.post, "csrfmiddlewaretoken": token})
-            script = HERE / "results" / "post.lua"
-            script.write_text(
-                'wrk.method = "POST"\n'
-                f'wrk.body = "{body}"\n'
-                'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
-                f'wrk.headers["Referer"] = "{self.base + page.path}"\n')
-            arguments += ["-s", str(script)]
-        return [*arguments, self.base + page.path]
-
-
-def check(session: Session, page: Page) -> None:
-    status, body = session.fetch(page)
-    text = html.unescape(body)
-    missing = [e for e in page.expected if e not in text]
-    if status != 200 or missing:
-        raise SystemExit(f"{page.name} at {session.base}: {status}, missing {missing}")
-
-
-def unloaded_ms(session: Session, page: Page, runs: int) -> float:
-    timings = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        status, _body = session.fetch(page)
-        timings.append((time.perf_counter() - started) * 1000)
-        if status != 200:
-            raise SystemExit(f"{page.name}: {status}")
-    return statistics.median(timings)
-
-
-def wrk(session: Session, page: Page, seconds: int, connections: int) -> float:
-    out = subprocess.run(session.wrk_arguments(page, seconds, connections), check=True,
-                         capture_output=True, text=True).stdout
-    if "Non-2xx" in out:
-        raise SystemExit(f"{page.name}: wrk saw errors\n{out}")
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-
-
 def queries_and_plan(page: Page, folder: Path) -> tuple[int, float]:
     """The page's query count and its slowest query's time; its plan saved in `folder`."""
     client = Client()
@@ -208,22 +116,109 @@ def queries_and_plan(page: Page, folder: Path) -> tuple[int, float]:
     return len(captured.captured_queries), executed
 
 
-def start_gunicorn(port: int) -> subprocess.Popen:
+@contextlib.contextmanager
+def our_server(port: int, folder: Path):
     env = {**os.environ, "DEBUG": "0", "SECRET_KEY": "bench-only-" + "x" * 50,
-           "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2",
            "PYTHONPATH": f"{HERE}{os.pathsep}{ROOT}"}
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
                    cwd=ROOT, env=env, check=True)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "python:legitymacje.gunicorn_conf", "-k",
-         "sync", "legitymacje.wsgi"], cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
-    for _ in range(100):
-        line = server.stderr.readline()
-        if "Booting worker" in line:
-            time.sleep(1.5)
-            return server
-    server.terminate()
-    raise SystemExit("gunicorn did not start")
+    command = [sys.executable, "-m", "gunicorn", "-c", "python:legitymacje.gunicorn_conf",
+               "legitymacje.wsgi"]
+    with servers.gunicorn("our gunicorn", command, port=port, cwd=ROOT, env=env,
+                          log=folder / "gunicorn.log") as url:
+        yield url
+
+
+def peer_pages(options, chosen: list[Page]) -> dict[str, Page]:
+    if options.peer == "helpdesk":
+        return helpdesk_peer.pages(options.peer_database_url)
+    paths = dict(item.split("=", 1) for item in options.peer_page)
+    unknown = set(paths) - {page.name for page in chosen}
+    if unknown:
+        raise BenchError(f"--peer-page for pages we do not measure: {sorted(unknown)}")
+    return {name: Page(name, options.peer_user, path, []) for name, path in paths.items()}
+
+
+def peer_url(options, folder: Path, stack: contextlib.ExitStack) -> str | None:
+    if options.peer_url or options.peer != "helpdesk":
+        return options.peer_url
+    command, cwd, env = helpdesk_peer.server(options.peer_database_url)
+    return stack.enter_context(servers.gunicorn(
+        "the peer's gunicorn", command, port=options.peer_port or options.port + 1, cwd=cwd,
+        env=env, log=folder / "peer-gunicorn.log"))
+
+
+def _spread(values: list[float], digits: int = 0) -> str:
+    if not values:
+        return "—"
+    low, high = min(values), max(values)
+    return f"{low:.{digits}f}" if f"{low:.{digits}f}" == f"{high:.{digits}f}" else (
+        f"{low:.{digits}f}–{high:.{digits}f}")
+
+
+def _rate(values: list[float]) -> str:
+    return _spread(values, 0 if values and min(values) >= 10 else 1)
+
+
+def table(rows: list[dict]) -> str:
+    lines = ["| page | role | queries | slowest query | unloaded (median) | req/s "
+             "| peer unloaded | peer req/s | ratio per round |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for row in rows:
+        ratios = [ours / theirs for ours, theirs in zip(row["ours"], row["peer"], strict=False)
+                  if theirs]
+        peer_unloaded = f"{row['peer_unloaded_ms']:.1f} ms" if row["peer_unloaded_ms"] else "—"
+        lines.append(
+            f"| {row['page']} | {row['role']} | {row['queries']} | {row['slowest_ms']:.1f} ms "
+            f"| {row['unloaded_ms']:.1f} ms | {_rate(row['ours'])} | {peer_unloaded} "
+            f"| {_rate(row['peer'])} | {_spread(ratios, 1) + '×' if ratios else '—'} |")
+    return "\n".join(lines)
+
+
+def measure(options, folder: Path, stack: contextlib.ExitStack, rows: list[dict]) -> None:
+    """Measure every chosen page, ours and the peer's, appending a row per page to `rows`."""
+    ours = pages()
+    unknown = set(options.only) - {p.name for p in ours}
+    if unknown:
+        raise BenchError(f"--only: no such page {sorted(unknown)}; the pages: "
+                         f"{[p.name for p in ours]}")
+    chosen = [p for p in ours if not options.only or p.name in options.only]
+    theirs = peer_pages(options, chosen) if (options.peer or options.peer_page) else {}
+    base = options.base_url or stack.enter_context(our_server(options.port, folder))
+    peer_base = peer_url(options, folder, stack) if theirs else None
+    sessions = {user: Session(base, user, BENCH_PASSWORD if user else "")
+                for user in {p.user for p in chosen}}
+    password = options.peer_password or (BENCH_PASSWORD if options.peer == "helpdesk" else "")
+    peer_sessions = {user: Session(peer_base, user, password if user else "",
+                                   options.peer_login_path)
+                     for user in {theirs[p.name].user for p in chosen if p.name in theirs}}
+    for page in chosen:
+        session, peer_page = sessions[page.user], theirs.get(page.name)
+        peer = peer_sessions[peer_page.user] if peer_page else None
+        check(session, page)
+        if peer_page:
+            check(peer, peer_page)
+        queries, slowest_ms = queries_and_plan(page, folder)
+        row = {"page": page.name, "role": page.user[6:] or "anonymous", "path": page.path,
+               "queries": queries, "slowest_ms": slowest_ms,
+               "unloaded_ms": unloaded_ms(session, page, options.unloaded_runs),
+               "peer_path": peer_page.path if peer_page else None,
+               "peer_unloaded_ms": (unloaded_ms(peer, peer_page, options.peer_unloaded_runs)
+                                    if peer_page else None),
+               "ours": [], "peer": []}
+        for _round in range(options.rounds):
+            if peer_page:
+                row["peer"].append(wrk(peer, peer_page, options.seconds, options.connections,
+                                       folder))
+            row["ours"].append(wrk(session, page, options.seconds, options.connections,
+                                   folder))
+        check(session, page)
+        if peer_page:
+            check(peer, peer_page)
+        rows.append(row)
+        print(f"{page.name}: {queries} queries, slowest {slowest_ms:.1f} ms, unloaded "
+              f"{row['unloaded_ms']:.1f} ms, req/s {row['ours']}, peer {row['peer']}",
+              flush=True)
 
 
 def main() -> None:
@@ -235,57 +230,63 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--unloaded-runs", type=int, default=20)
-    parser.add_argument("--only", default="", help="comma-separated page names")
-    parser.add_argument("--peer-url")
+    parser.add_argument("--only", action="append", default=[],
+                        help="a page to measure (repeat it for several; default: all)")
+    parser.add_argument("--peer", choices=["helpdesk"],
+                        help="start and measure a known peer beside us (bench/pages/peer/)")
+    parser.add_argument("--peer-port", type=int, help="the started peer's port (--port + 1)")
+    parser.add_argument("--peer-database-url", default=os.environ.get(
+        "PEER_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/helpdesk_bench"))
+    parser.add_argument("--peer-unloaded-runs", type=int, default=5,
+                        help="the peer's dashboard takes seconds per request")
+    parser.add_argument("--peer-url", help="a peer already running there")
     parser.add_argument("--peer-user", default="")
     parser.add_argument("--peer-password", default="")
     parser.add_argument("--peer-login-path", default="/login/")
     parser.add_argument("--peer-page", action="append", default=[], help="NAME=PATH")
     options = parser.parse_args()
+    if options.peer_page and options.peer:
+        parser.error("--peer-page is for a peer of your own, not with --peer")
+    if options.peer_page and not options.peer_url:
+        parser.error("--peer-page needs --peer-url")
 
     folder = HERE / "results" / options.label
     folder.mkdir(parents=True, exist_ok=True)
-    chosen = [p for p in pages() if not options.only or p.name in options.only.split(",")]
-    server = None if options.base_url else start_gunicorn(options.port)
-    base = options.base_url or f"http://127.0.0.1:{options.port}"
-    peer_paths = dict(item.split("=", 1) for item in options.peer_page)
-    peer = (Session(options.peer_url, options.peer_user, options.peer_password,
-                    options.peer_login_path) if options.peer_url else None)
-    rows = []
+    # A `kill` of the run stops its servers too (the `finally` of each server).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped"))
+    load_before = os.getloadavg()
+    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    rows: list[dict] = []
     try:
-        sessions = {user: Session(base, user, BENCH_PASSWORD if user else "")
-                    for user in {p.user for p in chosen}}
-        for page in chosen:
-            session = sessions[page.user]
-            check(session, page)
-            queries, slowest_ms = queries_and_plan(page, folder)
-            unloaded = unloaded_ms(session, page, options.unloaded_runs)
-            ours, theirs = [], []
-            peer_page = Page(page.name, "", peer_paths[page.name], []) if (
-                peer and page.name in peer_paths) else None
-            for _round in range(options.rounds):
-                if peer_page:
-                    theirs.append(wrk(peer, peer_page, options.seconds, options.connections))
-                ours.append(wrk(session, page, options.seconds, options.connections))
-            check(session, page)
-            rows.append((page, queries, slowest_ms, unloaded, ours, theirs))
-            print(f"{page.name}: {queries} queries, slowest {slowest_ms:.1f} ms, unloaded "
-                  f"{unloaded:.1f} ms, req/s {ours} peer {theirs}", flush=True)
-    finally:
-        if server:
-            server.terminate()
-            server.wait()
-    table = ["| page | role | queries | slowest query | unloaded (median) | req/s | peer req/s |",
-             "|---|---|---:|---:|---:|---:|---:|"]
-    for page, queries, slowest_ms, unloaded, ours, theirs in rows:
-        spread = f"{min(ours):.0f}–{max(ours):.0f}" if ours else "—"
-        peer_spread = f"{min(theirs):.0f}–{max(theirs):.0f}" if theirs else "—"
-        table.append(f"| {page.name} | {page.user[6:] or 'anonymous'} | {queries} | "
-                     f"{slowest_ms:.1f} ms | {unloaded:.1f} ms | {spread} | {peer_spread} |")
-    text = "\n".join(table)
-    (folder / "README.md").write_text(
-        f"# {options.label}\n\n{len(rows)} pages, {options.rounds} rounds of wrk -t2 "
-        f"-c{options.connections} -d{options.seconds}s, gunicorn -k sync -w 2.\n\n{text}\n")
+        with contextlib.ExitStack() as stack:
+            measure(options, folder, stack, rows)
+    finally:  # what was measured before an error is kept
+        if rows:
+            write_results(options, folder, rows, started, load_before)
+
+
+def write_results(options, folder: Path, rows: list[dict], started: str,
+                  load_before: tuple[float, ...]) -> None:
+    from warranty.models import Case
+
+    load_after = os.getloadavg()
+    text = table(rows)
+    sizes = f"{Case.objects.count():,} cases"
+    if options.peer == "helpdesk":
+        sizes += f" against {helpdesk_peer.ticket_count(options.peer_database_url):,} tickets"
+    setup = (f"{sizes}; {len(rows)} pages, {options.rounds} rounds of wrk -t2 "
+             f"-c{options.connections} -d{options.seconds}s, gunicorn -k sync -w 2"
+             + (", peer page right before ours in each round" if options.peer or
+                options.peer_url else "")
+             + f"; started {started}, load average {load_before[0]:.1f} before, "
+             f"{load_after[0]:.1f} after (1 min).")
+    (folder / "README.md").write_text(f"# {options.label}\n\n{setup}\n\n{text}\n")
+    (folder / "results.json").write_text(json.dumps(
+        {"label": options.label, "started": started, "load_before": load_before,
+         "load_after": load_after, "rounds": options.rounds, "seconds": options.seconds,
+         "connections": options.connections, "peer": options.peer or options.peer_url,
+         "pages": rows}, indent=1, ensure_ascii=False) + "\n")
+    print(setup)
     print(text)
 
 
