@@ -25,13 +25,13 @@ from cards import chip
 
 from .errors import IngestRejected
 from .job_signing import signed_job
+from .job_wakeup import job_ready_wait
 from .models import ChipWriteJob, DeviceNonce, JobKind, JobState
 from .serializers import JobResult, message_errors
 from .services import MAX_BODY_BYTES, DeviceKey, check_signature, device_key_lookup
 
 MAX_CLOCK_SKEW = dt.timedelta(minutes=5)
 MAX_WAIT_SECONDS = 25
-POLL_INTERVAL_SECONDS = 0.1
 
 
 class JobRejected(IngestRejected):
@@ -93,13 +93,15 @@ def job_claim(device_id, *, now: dt.datetime | None = None) -> ChipWriteJob | No
 
 
 def job_wait(device_id, *, wait_seconds: float) -> ChipWriteJob | None:
-    """Claim a job, polling the database for up to `wait_seconds` (the long poll)."""
+    """Claim a job, waiting up to `wait_seconds` for one (the long poll): the database
+    is asked again whenever a job for the device is announced (`job_wakeup`)."""
     deadline = time.monotonic() + min(max(wait_seconds, 0), MAX_WAIT_SECONDS)
     while True:
         job = job_claim(device_id)
-        if job is not None or time.monotonic() >= deadline:
+        remaining = deadline - time.monotonic()
+        if job is not None or remaining <= 0:
             return job
-        time.sleep(POLL_INTERVAL_SECONDS)
+        job_ready_wait(device_id, remaining)
 
 
 def _b64(data: bytes | memoryview | None) -> str | None:

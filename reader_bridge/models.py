@@ -20,6 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from cards.fields import EncryptedBinaryField, EncryptedTextField
 from cards.models import Card, Unit
 
+from .job_wakeup import job_ready_announce
+
 ENROLMENT_CODE_LIFETIME = dt.timedelta(hours=24)
 # A staff member's "Read card" waits this long for the next read from the chosen reader.
 READ_REQUEST_LIFETIME = dt.timedelta(minutes=10)
@@ -385,6 +387,11 @@ class ChipWriteJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.card} ({self.get_state_display()})"
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        if self.state == JobState.READY:  # wake the device's long poll once committed
+            job_ready_announce(self.device_id)
 
 
 class ExtensionRefusal(models.Model):

@@ -62,7 +62,7 @@ def production_server(tmp_path):
             except OSError:
                 assert server.poll() is None and time.monotonic() < deadline, "no server"
                 time.sleep(0.1)
-        yield lambda: http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        yield lambda: http.client.HTTPConnection("127.0.0.1", port, timeout=60)  # a loaded CI
     finally:
         server.terminate()
         server.wait(timeout=10)
