@@ -23,6 +23,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from . import holograms, policy
 from .fields import EncryptedPeselField, PeselHashField
+from .folding import SearchFold
 from .grammar import enrolment_status
 from .pesel import mask_pesel, pesel_digest
 
@@ -181,6 +182,12 @@ class Holder(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
         related_name="holder", verbose_name=_("user account"),
+    )
+    # What the search reads (cards.search): the names and numbers folded, kept by the
+    # database, surname first (a card's search text starts with it, see Card).
+    search_text = models.GeneratedField(
+        expression=SearchFold("last_name", "first_name", "album_number", "employee_number"),
+        output_field=models.TextField(), db_persist=True,
     )
 
     class Meta:
@@ -363,6 +370,12 @@ class Card(ConcurrentTransitionMixin, models.Model):
         _("state"), default=S.ACTIVE, choices=CardState.choices, protected=True, db_index=True
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # What the card list's search reads (cards.search): the holder's search text, then
+    # the number and chip serial folded, on the card's own row, so that a search is one
+    # trigram index scan of cards and its rows sort by it (surname first) without a join
+    # to every matching holder. Kept by the database (triggers, migration 0008) whatever
+    # writes the card or renames its holder; what save() writes here is replaced.
+    search_text = models.TextField(default="", editable=False)
 
     class Meta:
         ordering = ["number"]

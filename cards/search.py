@@ -1,60 +1,49 @@
 """Search as a secretary types: partial and without diacritics ("dabrowska" finds
 Dąbrowska, "zak" finds Żak, "00074" finds ELS-2025-0000743).
 
-Stored text is folded in the database by ``search_fold(…)``: lower case without
-diacritics, the parts joined by spaces. On PostgreSQL it is an SQL function over the
-``unaccent`` extension with trigram (``pg_trgm``) indexes on the same expressions
-(migration ``cards.0005_search``), so a ``LIKE '%…%'`` is an index scan; on SQLite the
-same function is registered from Python. The query is folded in Python the same way.
+What is searched is folded text stored on the row listed (``search_text``): a holder's
+names and numbers (a generated column), a card's holder text with its number and chip
+serial, and a case's number with its card's text (both kept by triggers, migrations
+``cards.0008`` and ``warranty.0004``), all folded by ``search_fold(…)``
+(`cards.folding`); the typed query is folded the same way in Python. Every word must
+match: a word of three letters or more anywhere (``LIKE '%…%'``), a shorter one at the
+start of a word ("an" finds Anna, not Joanna), since one or two letters inside words
+would match nearly everyone. On PostgreSQL both are one trigram (``pg_trgm``) index scan
+of the table listed, whose recheck reads the stored text; on SQLite the same conditions
+are evaluated without an index.
 """
 
 from __future__ import annotations
 
-import unicodedata
+import re
+from typing import TypeVar
 
-from django.db.models import F, Func, Q, QuerySet, TextField
+from django.db.models import Model, Q, QuerySet
 
-from .models import Card, Holder
+from .folding import fold
 
-# Letters that carry no combining mark to strip (unaccent maps them the same way).
-_UNMARKED = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D",
-                           "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE"})
+# Shorter words match at the start of a word: pg_trgm indexes the first one or two
+# letters of each word (with the blanks before them), so this pattern is an index scan.
+WORD_START_BELOW = 3
+WORD_START = r"(^|[ -]){}"
 
-HOLDER_FIELDS = ("first_name", "last_name", "album_number", "employee_number")
-CARD_FIELDS = ("number", "chip_serial")
-
-
-def fold(*parts: str | None) -> str:
-    """Lower case, no diacritics, the parts joined by a space."""
-    text = " ".join(part or "" for part in parts).translate(_UNMARKED)
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-
-
-class SearchFold(Func):
-    """The folded text of `fields`, as the search indexes store it."""
-
-    function = "search_fold"
-    output_field = TextField()
-
-    def __init__(self, *fields: str) -> None:
-        super().__init__(*(F(name) for name in fields))
+Row = TypeVar("Row", bound=Model)
 
 
 def search_words(query: str) -> list[str]:
     return fold(query).split()
 
 
-def holders_matching(words: list[str]) -> QuerySet[Holder]:
-    """Holders whose name, album or employee number contains every word."""
-    holders = Holder.objects.alias(search_text=SearchFold(*HOLDER_FIELDS))
-    return holders.filter(*(Q(search_text__contains=word) for word in words))
+def word_condition(word: str, field: str = "search_text") -> Q:
+    """`field` (folded text) contains `word`, or has a word starting with it if short."""
+    if len(word) < WORD_START_BELOW:
+        return Q(**{f"{field}__regex": WORD_START.format(re.escape(word))})
+    return Q(**{f"{field}__contains": word})
 
 
-def cards_matching(words: list[str]) -> QuerySet[Card]:
-    """Cards whose number or chip serial contains every word."""
-    cards = Card.objects.alias(search_text=SearchFold(*CARD_FIELDS))
-    return cards.filter(*(Q(search_text__contains=word) for word in words))
+def matching(rows: QuerySet[Row], query: str) -> QuerySet[Row]:
+    """The rows (holders, cards or cases) whose search text has every word of `query`."""
+    return rows.filter(*(word_condition(word) for word in search_words(query)))
 
 
 def register_sqlite_functions(sender, connection, **kwargs) -> None:

@@ -26,13 +26,16 @@ def card_list(request):
         raise PermissionDenied
     form = CardSearchForm(request.GET or None)
     cards = card_list_for_user(request.user)
+    order = ["holder__last_name", "number"]
     if form.is_valid():
-        cards = card_search(cards, form.cleaned_data["q"])
+        if form.cleaned_data["q"]:
+            cards = card_search(cards, form.cleaned_data["q"])
+            # Still by surname: the cards found sort by their own text, which starts
+            # with the holder's folded surname, instead of joining each to its holder.
+            order = ["search_text", "pk"]
         if form.cleaned_data["state"]:
             cards = cards.filter(state=form.cleaned_data["state"])
-    page = Paginator(cards.order_by("holder__last_name", "number"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(cards.order_by(*order), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "cards/card_list.html", {"form": form, "page": page})
 
 

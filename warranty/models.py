@@ -126,6 +126,12 @@ class Case(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     )
     created_at = models.DateTimeField(_("opened at"), default=timezone.now)
     state_changed_at = models.DateTimeField(_("state changed at"), default=timezone.now)
+    # What the queue search reads (`selectors.case_search`): the case number, the holder's
+    # and the card's folded text (`cards.search`) on the case's own row, so that a search
+    # of the open cases is one trigram index scan of those cases, never a read of every
+    # matching holder. Kept by the database (triggers, migration 0004), whatever writes
+    # the case, the holder or the card; what save() writes here is replaced.
+    search_text = models.TextField(default="", editable=False)
 
     class Meta:
         ordering = ["-created_at"]

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from cards.models import CardEvent
 from cards.roles import Role, is_staff_member, roles_of
-from cards.search import SearchFold, cards_matching, holders_matching, search_words
+from cards.search import matching
 
 from . import policy, rules
 from .models import IS_OPEN, OPEN_STATES, Case, CaseEvent, CaseKind, CaseState, Comment
@@ -133,18 +133,9 @@ def case_filter(cases: QuerySet[Case], *, queue: str = "", kind: str = "", state
 
 def case_search(cases: QuerySet[Case], query: str) -> QuerySet[Case]:
     """Case or card number, the holder's name, album or employee number: partial, without
-    diacritics, every word must match (`cards.search`)."""
-    words = search_words(query)
-    if not words:
-        return cases
-    # Tested on each of the listed cases (a queue reads them from an index of the open
-    # cases): the matching holders, cards and case numbers are read once, through their
-    # trigram indexes, into hashes. A union of cases by holder would join every case.
-    numbers = Case.objects.alias(number_text=SearchFold("number")).filter(
-        *(Q(number_text__contains=word) for word in words))
-    return cases.filter(Q(holder_id__in=holders_matching(words).values("pk"))
-                        | Q(card_id__in=cards_matching(words).values("pk"))
-                        | Q(pk__in=numbers.values("pk")))
+    diacritics, every word must match (`cards.search`), read from the case's own stored
+    text (`Case.search_text`): one trigram index scan of the listed cases."""
+    return matching(cases, query)
 
 
 def case_queue(user: Any, queue: str, **filters: Any) -> QuerySet[Case]:

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import pytest
 
+from cards.models import Card, Holder
 from cards.search import fold
 from tests.factories import CardFactory, HolderFactory
-from tests.warranty.helpers import open_case
+from tests.warranty.helpers import act, open_case
+from warranty.models import Case
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -79,3 +81,65 @@ def test_api_search(client, deans_office, cases):
     assert [c["number"] for c in cards] == ["ELS-2025-0000743"]
     found = client.get("/api/cases/", {"q": "dabrowska"}).json()["results"]
     assert [c["number"] for c in found] == [cases["dabrowska"].number]
+
+
+def _found(client, url, query):
+    return {getattr(row, "number") for row in
+            client.get(url, {"q": query}).context["page"].object_list}
+
+
+@pytest.mark.parametrize(("query", "found"), [
+    ("an", {"dabrowska"}),  # Anna; "an" inside Łukasz Żak's or Zofia Nowak's words is not
+    ("zo nowak", {"nowak"}), ("fia", {"nowak"}), ("fi", set()),  # short: start of a word
+    ("d", {"dabrowska"}), ("ł", {"zak"}), ("els-2024 z", {"nowak"}),
+])
+def test_words_shorter_than_three_letters_match_the_start_of_a_word(
+        client, deans_office, cases, query, found):
+    client.force_login(deans_office)
+    assert _found(client, "/cases/", query) == {cases[key].number for key in found}
+
+
+def test_a_renamed_holder_is_found_by_the_new_name_only(client, deans_office, cases):
+    holder = Holder.objects.get(last_name="Żak")
+    holder.last_name = "Wróblewski"
+    holder.save()
+    client.force_login(deans_office)
+    assert _found(client, "/cases/", "wroblewski") == {cases["zak"].number}
+    assert _found(client, "/cases/", "zak") == set()
+    assert {c.number for c in client.get("/cards/", {"q": "wroblewski"}).context[
+        "page"].object_list} == {"ELS-2025-0000743"}
+
+
+def test_a_changed_card_number_is_found(client, deans_office, cases):
+    Card.objects.filter(number="ELS-2024-0009999").update(number="ELS-2024-0005555")
+    client.force_login(deans_office)
+    assert _found(client, "/cases/", "0005555") == {cases["nowak"].number}
+    assert _found(client, "/cases/", "0009999") == set()
+
+
+def test_a_case_is_found_after_it_is_saved_and_moved(client, deans_office, cases):
+    cases["zak"].save()  # in memory since it was opened, without the stored text
+    act(cases["dabrowska"], "mark_found", deans_office)
+    client.force_login(deans_office)
+    assert _found(client, "/cases/", "zak") == {cases["zak"].number}
+    response = client.get("/cases/", {"q": "dabrowska", "state": "cancelled"})
+    assert [c.number for c in response.context["page"].object_list] == [
+        cases["dabrowska"].number]
+    assert Case.objects.filter(search_text="").count() == 0
+
+
+def test_card_list_search_only_within_the_users_units(client, other_deans_office, cases):
+    client.force_login(other_deans_office)
+    for query in ("dabrowska", "00074", "an"):
+        assert list(client.get("/cards/", {"q": query}).context["page"].object_list) == []
+
+
+def test_card_list_search_lists_by_surname(client, deans_office, unit):
+    for first, last, number in [("Ewa", "Żak", "ELN-1"), ("Jan", "Adamczyk-Żak", "ELN-2"),
+                                ("Ola", "Zakrzewska", "ELN-3"), ("Ada", "Żak", "ELN-4")]:
+        CardFactory(serving_unit=unit, number=number,
+                    holder=HolderFactory(first_name=first, last_name=last))
+    client.force_login(deans_office)
+    response = client.get("/cards/", {"q": "zak"})
+    assert [c.number for c in response.context["page"].object_list] == [
+        "ELN-2", "ELN-4", "ELN-1", "ELN-3"]  # Adamczyk-Żak, Żak Ada, Żak Ewa, Zakrzewska

@@ -1,0 +1,34 @@
+"""Text folded for search: lower case, without diacritics, the parts joined by spaces.
+
+The same folding on both sides of a search: ``fold`` in Python (the typed query, and
+SQLite's ``search_fold``) and ``search_fold(…)`` in PostgreSQL (migration
+``cards.0005_search``, over the ``unaccent`` extension), which the stored columns that
+the search reads are generated from.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from django.db.models import F, Func, TextField
+
+# Letters that carry no combining mark to strip (unaccent maps them the same way).
+_UNMARKED = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D",
+                           "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE"})
+
+
+def fold(*parts: str | None) -> str:
+    """Lower case, no diacritics, the parts joined by a space."""
+    text = " ".join(part or "" for part in parts).translate(_UNMARKED)
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+class SearchFold(Func):
+    """The folded text of `fields` (the database's ``search_fold``)."""
+
+    function = "search_fold"
+    output_field = TextField()
+
+    def __init__(self, *fields: str) -> None:
+        super().__init__(*(F(name) for name in fields))
