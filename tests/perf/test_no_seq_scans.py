@@ -91,6 +91,7 @@ def _case_in_unit_one() -> int:
     ("admin", "/cases/?overdue=on"), ("dziekanat", "/cases/?q=dabrowska"),
     ("ssos", "/cases/?q=dabrowska"), ("ssos", "/cases/?q=00074"),
     ("ssos", "/cards/?q=zak"), ("dziekanat", "/cards/?q=00074"),
+    ("ssos", "/cases/?q=za"), ("ssos", "/cards/?q=dabrowska+an"),  # short words
     ("dziekanat", "/cards/?state=awaiting_hologram"),
     ("dziekanat", "/cases/{case}/"),
 ])
