@@ -155,11 +155,12 @@ def holder_cases_for_user(user: Any) -> QuerySet[Case]:
 
 # Joined to the case, every relation of its page made PostgreSQL spend 30-50 ms planning
 # a query that runs in 0.5 ms (the planning grows steeply with each join, the people's
-# most): the case joins only its card, holder, unit and the reverse one-to-ones; the
-# cards a case may point to are prefetched (no query while unset) and its people are
-# read in one query.
+# most): the case joins only its card, holder, unit and the reverse one-to-ones; its
+# people are read in one query, and the replacement card and the follow-up case only
+# when the case has them.
 CASE_JOINS = ("card", "holder", "unit", "payment", "assessment", "converted_from")
 CASE_PEOPLE = ("opened_by", "assigned_to", "card_received_by")
+CASE_RARELY_SET = ("new_card", "converted_to")
 
 
 def case_get_for_user(user: Any, pk: int) -> Case:
@@ -170,7 +171,7 @@ def case_get_for_user(user: Any, pk: int) -> Case:
         raise Http404 from exc
     _attach_people(case)
     related = [
-        "new_card", "converted_to",
+        *(name for name in CASE_RARELY_SET if getattr(case, f"{name}_id") is not None),
         Prefetch("events", queryset=CaseEvent.objects.select_related("actor")),
         Prefetch("comments", queryset=Comment.objects.select_related("author")),
         "attachments", "notifications",
