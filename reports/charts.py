@@ -315,4 +315,85 @@ def line_chart(*, chart_id: str, title: str, description: str, categories: Seque
             canvas.parts.append(
                 f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{colour}">'
                 f'<title>{escape(f"{category} · {item.name}: {_fmt(value)}")}</title></circle>')
-    return canvas.render()
+    return mark_safe(canvas.render() + _narrow_lines(  # noqa: S308 - escaped inside
+        chart_id=chart_id, title=title, description=description, categories=categories,
+        series=series, maximum=maximum))
+
+
+NARROW_PLOT_HEIGHT = 180
+NARROW_LEFT = 44  # room for the value ticks
+NARROW_TICKS = 4
+
+
+def label_step(count: int, longest: int, room: float) -> int:
+    """Show every n-th category label so that labels of `longest` characters fit `room`
+    pixels side by side with a gap (the first and the last are always shown)."""
+    fitting = max(int(room / ((longest + 2) * PX_PER_CHAR)), 2)
+    return max(math.ceil((count - 1) / (fitting - 1)), 1) if count > fitting else 1
+
+
+def _narrow_lines(*, chart_id: str, title: str, description: str, categories: Sequence[str],
+                  series: Sequence[Series], maximum: float) -> str:
+    """The line chart drawn for a phone, at about 1:1: the title and the legend wrapped
+    above the plot, four value ticks, and only as many category labels as fit side by
+    side. CSS shows it instead of the wide chart."""
+    left, right = NARROW_LEFT, 12
+    title_lines = wrap_label(title, NARROW_LABEL_CHARS - 8, 3)
+    y = 8.0 + 18 * len(title_lines)
+    parts = [f'<text x="8" y="{20 + 18 * n}" font-size="14" font-weight="600" '
+             f'aria-hidden="true">{escape(line)}</text>' for n, line in enumerate(title_lines)]
+    if len(series) > 1:
+        parts += _legend(series, left=8, top=y, width=NARROW_WIDTH)
+        y += _legend_height(series, 8, NARROW_WIDTH)
+    top = y + 12
+    whole = all(float(value).is_integer() for line in series for value in line.values)
+    ticks = nice_ticks(maximum, NARROW_TICKS, whole=whole)
+    span_x = NARROW_WIDTH - left - right
+    step_x = span_x / max(len(categories) - 1, 1)
+
+    def point(index: int, value: float) -> tuple[float, float]:
+        x = left + (index * step_x if len(categories) > 1 else span_x / 2)
+        return x, top + NARROW_PLOT_HEIGHT * (1 - value / ticks[-1])
+
+    for tick in ticks:
+        tick_y = point(0, tick)[1]
+        parts.append(f'<line x1="{left}" x2="{NARROW_WIDTH - right}" y1="{tick_y:.1f}" '
+                     f'y2="{tick_y:.1f}" stroke="{GRID}"/><text x="{left - 6}" '
+                     f'y="{tick_y + 4:.1f}" text-anchor="end">{_fmt(tick)}</text>')
+    base = top + NARROW_PLOT_HEIGHT
+    longest = max(len(category) for category in categories)
+    every = label_step(len(categories), longest, span_x)
+    shown = list(range(0, len(categories), every))
+    if shown[-1] != len(categories) - 1:
+        # The last label ends at the edge: it replaces the one before when it would touch it.
+        if len(shown) > 1 and len(categories) - 1 - shown[-1] < 1.5 * every:
+            shown.pop()
+        shown.append(len(categories) - 1)
+    for index in shown:
+        x = point(index, 0)[0]
+        anchor = "start" if index == 0 and len(categories) > 1 else (
+            "end" if index == len(categories) - 1 and len(categories) > 1 else "middle")
+        parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{base}" y2="{base + 4}" '
+                     f'stroke="{INK}"/><text x="{x:.1f}" y="{base + 18}" '
+                     f'text-anchor="{anchor}">{escape(categories[index])}</text>')
+    parts.append(f'<line x1="{left}" x2="{NARROW_WIDTH - right}" y1="{base}" y2="{base}" '
+                 f'stroke="{INK}"/>')
+    dashes = ("", ' stroke-dasharray="6 3"', ' stroke-dasharray="2 3"')
+    for number, item in enumerate(series):
+        colour = PALETTE[number % len(PALETTE)]
+        points = [point(index, value) for index, value in enumerate(item.values)]
+        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+        parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" '
+                     f'stroke-width="2"{dashes[number % len(dashes)]}/>')
+        for (x, y), category, value in zip(points, categories, item.values, strict=True):
+            parts.append(
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}">'
+                f'<title>{escape(f"{category} · {item.name}: {_fmt(value)}")}</title></circle>')
+    height = int(base + 28)
+    narrow_id = f"{chart_id}-narrow"
+    return (f'<svg class="chart chart-narrow" viewBox="0 0 {NARROW_WIDTH} {height}" '
+            f'role="img" aria-labelledby="{narrow_id}-title {narrow_id}-desc" '
+            f'xmlns="http://www.w3.org/2000/svg" font-size="12" fill="{INK}">'
+            f'<title id="{narrow_id}-title">{escape(title)}</title>'
+            f'<desc id="{narrow_id}-desc">{escape(description)}</desc>'
+            + "".join(parts) + "</svg>")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 import pytest
 
@@ -66,7 +67,31 @@ def test_line_chart_has_a_point_per_value():
     svg = line_chart(chart_id="c", title="t", description="d", categories=["1", "2", "3"],
                      series=[Series("opened", [1, 5, 2]), Series("closed", [0, 2, 4])])
 
-    assert svg.count("<polyline") == 2 and svg.count("<circle") == 6
+    wide, narrow = svg.split('<svg class="chart chart-narrow"')
+    for chart in (wide, narrow):  # the phone layout draws the same points
+        assert chart.count("<polyline") == 2 and chart.count("<circle") == 6
+
+
+def test_line_chart_on_a_phone_shows_labels_that_fit_and_a_wrapped_legend():
+    months = [f"{2025 + m // 12}-{m % 12 + 1:02d}" for m in range(24)]
+    names = ["zgłoszenia otwarte", "zgłoszenia zamknięte", "przedłużenia ważności"]
+    svg = line_chart(chart_id="trend", title="Otwarte i zamknięte zgłoszenia w miesiącach",
+                     description="d", categories=months,
+                     series=[Series(name, list(range(24))) for name in names])
+    narrow = svg.split('<svg class="chart chart-narrow"')[1]
+    labels = [month for month in months if f">{month}</text>" in narrow]
+    assert 3 <= len(labels) <= 6 and labels[0] == "2025-01" and labels[-1] == "2026-12"
+    month_label = r'<text x="([\d.]+)" y="[\d.]+" text-anchor="\w+">20\d\d-'
+    xs = [float(x) for x in re.findall(month_label, narrow)]
+    assert all(b - a >= 7 * 6.6 for a, b in pairwise(xs))  # labels never touch
+    legend_ys = {y for y, name in re.findall(r'<text x="[\d.]+" y="([\d.]+)">([^<]+)</text>',
+                                             narrow) if name in names}
+    assert len(legend_ys) >= 2  # three long names do not fit one row at 360 px
+    legend_xs = [float(x) for x in re.findall(r'<rect x="([\d.]+)"', narrow)]
+    assert max(legend_xs) < 360
+    assert narrow.count("<circle") == 72 and 'viewBox="0 0 360 ' in narrow
+    ticks = re.findall(r'text-anchor="end">(\d+)</text>', narrow)
+    assert 3 <= len(ticks) <= 6
 
 
 def test_empty_chart_says_so():
