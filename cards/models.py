@@ -470,6 +470,14 @@ class Card(ConcurrentTransitionMixin, models.Model):
     def replace(self) -> None:
         pass
 
+    @transition(field=state,
+                source=[S.ACTIVE, S.AWAITING_HOLOGRAM, S.REPORTED_FAULTY, S.WITH_SSOS, S.DAMAGED,
+                        S.LOST, S.PENDING_INVALIDATION],
+                target=S.INVALIDATED,
+                permission=policy.transition_permission("invalidate_forged"))
+    def invalidate_forged(self) -> None:
+        """SSOS confirmed that the chip data are forged; SSOS keeps the card."""
+
 
 class EventSource(models.TextChoices):
     WEB = "web", _("web page")

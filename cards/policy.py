@@ -30,6 +30,7 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "withdraw_invalidation": frozenset({D}),
     "confirm_corner_cut": frozenset({D}),
     "replace": frozenset({D, SSOS}),
+    "invalidate_forged": frozenset({SSOS}),
 }
 
 # Physical acts on the card that only the serving unit's own staff may confirm.

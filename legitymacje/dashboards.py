@@ -53,9 +53,10 @@ def _queue_url(**params: str) -> str:
 # The queues each role's panel shows, with the tone of a non-zero count.
 ROLE_QUEUES: dict[str, list[tuple[str, str]]] = {
     Role.DEANS_OFFICE: [("unit_payment_due", "action"), ("unit_corner_cut", "bad"),
-                        ("unit_data_fix", "action"), ("to_hand_over", "ok")],
+                        ("unit_data_fix", "action"), ("unit_retry", "action"),
+                        ("to_hand_over", "ok")],
     Role.SSOS: [("awaiting_card", "wait"), ("to_assess", "action"), ("to_order", "action"),
-                ("to_hand_over", "ok")],
+                ("to_hand_over", "ok"), ("forgeries", "bad")],
     Role.USOS_OFFICE: [("escalations", "bad")],
 }
 ROLE_TITLES = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from cards import chip
@@ -46,16 +47,20 @@ REMEDIES = {
         "with wrong data is exchanged (free if the university made the mistake)."),
 }
 
+# Diagnoses that tell staff to report a suspected forgery (`forgery.forgery_report`).
+FORGERY_DIAGNOSES = frozenset({Diagnosis.INVALID_SIGNATURE, Diagnosis.UNKNOWN_ISSUER})
+
 # Outcomes where the reader itself or its link to the computer failed.
 _READER_OUTCOMES = {ReadOutcome.NO_READER}
 _READER_STEPS = {"connect", "establish_context", "list_readers"}
 _CARD_OUTCOMES = {ReadOutcome.NO_ATR, ReadOutcome.APDU_ERROR, ReadOutcome.TIMEOUT,
                   ReadOutcome.REMOVED}
-_STATUS_WORDS = {
-    "6A82": "application or file not found: not an ELS, another card type, an "
-            "unpersonalised or corrupted chip",
-    "6A86": "wrong parameters P1-P2", "6B00": "offset past the end of the file",
-    "6982": "security status not satisfied", "6700": "wrong length",
+# Stored in English (`_step_detail`), shown in the reader's language (`read_text`).
+STATUS_WORDS = {
+    "6A82": _("application or file not found: not an ELS, another card type, an "
+              "unpersonalised or corrupted chip"),
+    "6A86": _("wrong parameters P1-P2"), "6B00": _("offset past the end of the file"),
+    "6982": _("security status not satisfied"), "6700": _("wrong length"),
 }
 
 
@@ -108,8 +113,9 @@ def _step_detail(facts: Facts) -> str:
         parts.append(f"at {facts.failed_step}")
     if facts.status_word:
         status = facts.status_word.upper()
-        parts.append(f"SW {status}" + (f" ({_STATUS_WORDS[status]})"
-                                       if status in _STATUS_WORDS else ""))
+        with translation.override(None):  # the stored detail stays in English
+            meaning = f" ({STATUS_WORDS[status]})" if status in STATUS_WORDS else ""
+        parts.append(f"SW {status}{meaning}")
     return " ".join(parts)
 
 

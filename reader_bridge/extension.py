@@ -248,7 +248,8 @@ def _record_failure(session: ExtensionSession, read: CardRead | None, card: Card
                              source=EventSource.READER, note=reason, extension_error=error)
         elif open_case.kind == CaseKind.EXTENSION_FAILURE:
             case = case_record_attempt(case_id=open_case.pk, actor=actor,
-                                       source=EventSource.READER, succeeded=False, note=reason)
+                                       source=EventSource.READER, succeeded=False, note=reason,
+                                       extension_error=error)
         else:
             return None
     except CardActionError as exc:

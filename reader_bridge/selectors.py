@@ -6,12 +6,14 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from .diagnosis import REMEDIES
+from .diagnosis import FORGERY_DIAGNOSES, REMEDIES
 from .models import CardRead, Diagnosis, ProcessingState, ReadRequest
+from .read_text import detail_for_display
 
 PAGE_READS = 20
 # Rows processed just before `since` are sent again: a task that committed a little
@@ -71,8 +73,12 @@ def read_row(read: CardRead) -> dict:
         "diagnosis": read.diagnosis,
         "diagnosis_label": str(diagnosis.label) if diagnosis else "",
         "remedy": str(REMEDIES[diagnosis]) if diagnosis else "",
-        "detail": read.diagnosis_detail,
+        "detail": detail_for_display(read.diagnosis_detail),
         "request_id": read.request_id,
+        # "Report to SSOS" when the diagnosis says so (the view checks who may).
+        "report_url": (reverse("reader_bridge:forgery", args=[read.pk])
+                       if read.diagnosis in FORGERY_DIAGNOSES else ""),
+        "report_label": _("Report a suspected forgery"),
     }
 
 

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from . import batch_views, views
+from . import batch_views, forgery_views, views
 
 app_name = "reader_bridge"
 urlpatterns = [
     path("", views.desk, name="desk"),
     path("desk.json", views.desk_poll, name="desk-poll"),
     path("reads/", views.read_list, name="reads"),
+    path("reads/<int:pk>/forgery/", forgery_views.forgery_report_page, name="forgery"),
     path("cards/<int:card_pk>/read/", views.read_request, name="request"),
     path("cards/<int:card_pk>/extend/", views.extension_start, name="extend"),
     path("cards/<int:card_pk>/extension/", views.extension_progress, name="extension"),

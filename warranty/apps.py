@@ -14,4 +14,4 @@ class WarrantyConfig(AppConfig):
         register_transition_hook(on_card_transition)
         # Each of these starts or ends a case: the card page links to the case forms.
         offer_actions_elsewhere("report_faulty", "mark_damaged", "report_lost",
-                                "decide_invalidation", "replace")
+                                "decide_invalidation", "replace", "invalidate_forged")

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from . import ratelimit
 from .errors import LookupRateLimited, LookupUnavailable
-from .models import Case
+from .models import HIDDEN_FROM_HOLDERS, Case
 from .selectors import TimelineEntry, holder_timeline
 
 
@@ -53,7 +53,7 @@ def case_status_lookup(*, number: str, album_number: str, client_ip: str,
     if not number or not album_number:
         return None
     holder_number = Q(holder__album_number=album_number) | Q(holder__employee_number=album_number)
-    case = (Case.objects.filter(holder_number, number=number)
+    case = (Case.objects.exclude(HIDDEN_FROM_HOLDERS).filter(holder_number, number=number)
             .prefetch_related("events").first())
     if case is None:
         return None

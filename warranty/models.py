@@ -28,6 +28,7 @@ class CaseKind(models.TextChoices):
     LOST = "lost", _("lost or stolen card")
     EXTENSION_FAILURE = "extension_failure", _("extension failure")
     INVALIDATION = "invalidation", _("invalidation")
+    SUSPECTED_FORGERY = "suspected_forgery", _("suspected forgery of the chip data")
 
 
 class CaseState(models.TextChoices):
@@ -41,16 +42,25 @@ class CaseState(models.TextChoices):
     ESCALATED = "escalated", _("escalated to the USOS office")
     HOLDER_TO_USOS = "holder_to_usos", _("holder must visit the USOS office")
     DATA_FIX_NEEDED = "data_fix_needed", _("enrolment data to correct")
+    READY_TO_RETRY = "ready_to_retry", _("ready for another extension attempt")
+    FORGERY_TO_CHECK = "forgery_to_check", _("suspected forgery, to check at SSOS")
     AWAITING_CORNER_CUT = "awaiting_corner_cut", _("invalidation decided, awaiting corner cut")
     HANDED_OVER = "handed_over", _("new card handed over")
     RESOLVED = "resolved", _("resolved")
     CARD_RETURNED = "card_returned", _("invalidated, card returned")
     CONVERTED = "converted", _("turned into a fault case")
     CANCELLED = "cancelled", _("closed without action")
+    FORGERY_CONFIRMED = "forgery_confirmed", _("forgery confirmed, card invalidated")
+    FORGERY_DISMISSED = "forgery_dismissed", _("no forgery found")
 
 
 C = CaseState
-CLOSED_STATES = frozenset({C.HANDED_OVER, C.RESOLVED, C.CARD_RETURNED, C.CONVERTED, C.CANCELLED})
+# Kinds a holder never sees (not on their pages, in the status lookup or by e-mail): the
+# suspicion itself is for staff; the holder sees only what happens to the card.
+HOLDER_HIDDEN_KINDS = frozenset({CaseKind.SUSPECTED_FORGERY})
+HIDDEN_FROM_HOLDERS = Q(kind__in=sorted(HOLDER_HIDDEN_KINDS))
+CLOSED_STATES = frozenset({C.HANDED_OVER, C.RESOLVED, C.CARD_RETURNED, C.CONVERTED, C.CANCELLED,
+                           C.FORGERY_CONFIRMED, C.FORGERY_DISMISSED})
 OPEN_STATES = frozenset(set(CaseState) - CLOSED_STATES)
 # The open cases as a filter, written as the open-case indexes' condition: PostgreSQL then
 # reads them from those indexes without testing each row's state against the open list.
@@ -111,6 +121,9 @@ class Case(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         _("extension error"), max_length=20, choices=ExtensionError.choices, blank=True
     )
     invalidation_ground = models.CharField(_("invalidation ground"), max_length=30, blank=True)
+    # The read that raised a suspected forgery: a loose reference, because reader_bridge
+    # sits above warranty (its template tag shows the read on the case page).
+    card_read_id = models.PositiveBigIntegerField(_("card read"), null=True, blank=True)
     card_received_at = models.DateTimeField(_("card received at SSOS"), null=True, blank=True)
     card_received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
@@ -217,14 +230,32 @@ class Case(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         pass
 
     @transition(field=state,
-                source=[C.TROUBLESHOOTING, C.ESCALATED, C.HOLDER_TO_USOS, C.DATA_FIX_NEEDED],
+                source=[C.TROUBLESHOOTING, C.ESCALATED, C.HOLDER_TO_USOS, C.DATA_FIX_NEEDED,
+                        C.READY_TO_RETRY],
                 target=C.RESOLVED)
     def resolve(self) -> None:
         pass
 
-    @transition(field=state, source=[C.TROUBLESHOOTING, C.ESCALATED, C.HOLDER_TO_USOS],
+    @transition(field=state,
+                source=[C.TROUBLESHOOTING, C.ESCALATED, C.HOLDER_TO_USOS, C.READY_TO_RETRY],
                 target=C.CONVERTED)
     def convert_to_fault(self) -> None:
+        pass
+
+    @transition(field=state, source=[C.ESCALATED, C.HOLDER_TO_USOS], target=C.READY_TO_RETRY)
+    def hand_back(self) -> None:
+        """The USOS office fixed the cause: the dean's office extends the card again."""
+
+    @transition(field=state, source=C.READY_TO_RETRY, target=C.ESCALATED)
+    def return_to_usos(self) -> None:
+        """The retry failed: back to the USOS office with the new error."""
+
+    @transition(field=state, source=C.FORGERY_TO_CHECK, target=C.FORGERY_CONFIRMED)
+    def confirm_forgery(self) -> None:
+        pass
+
+    @transition(field=state, source=C.FORGERY_TO_CHECK, target=C.FORGERY_DISMISSED)
+    def dismiss_forgery(self) -> None:
         pass
 
     @transition(field=state, source=C.AWAITING_CORNER_CUT, target=C.CARD_RETURNED)

@@ -23,8 +23,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
+from cards.grammar import for_holder
 from cards.roles import Role
 
 from .models import Case, CaseState, Notification, NotificationStatus, ReminderKind
@@ -52,6 +53,8 @@ HOLDER_STATUS_TEXT = {
     C.DATA_FIX_NEEDED: gettext_lazy(
         "Your study records must be corrected before your card can be extended; your dean's "
         "office is dealing with it."),
+    C.READY_TO_RETRY: gettext_lazy(
+        "The cause has been fixed; your dean's office will extend your card again."),
     C.AWAITING_CORNER_CUT: gettext_lazy(
         "Your card is being invalidated: a corner will be cut off and the card returned to "
         "you."),
@@ -154,6 +157,52 @@ def notify_ssos_of_fault(case: Case) -> list[Notification]:
         notification_enqueue(case=case, template="ssos_new_fault", recipient=address,
                              subject=subject, context={"holder_name": case.holder.full_name})
         for address in ssos_recipients()
+    ]
+
+
+def _staff_case_links(case: Case) -> dict[str, str]:
+    return {"case_url": settings.SITE_URL.rstrip("/") + reverse("warranty:detail", args=[case.pk])}
+
+
+def notify_ssos_of_forgery(case: Case) -> list[Notification]:
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _case_subject(case, _("suspected forgery"))
+    return [
+        notification_enqueue(case=case, template="ssos_suspected_forgery", recipient=address,
+                             subject=subject, context=_staff_case_links(case))
+        for address in ssos_recipients()
+    ]
+
+
+def deans_office_recipients(case: Case) -> list[str]:
+    """The active dean's office staff of the case's unit, with an e-mail address."""
+    users = get_user_model().objects.filter(
+        groups__name=Role.DEANS_OFFICE, units=case.unit_id, is_active=True).exclude(email="")
+    return list(users.order_by("email").values_list("email", flat=True).distinct())
+
+
+def notify_deans_office_of_retry(case: Case, *, note: str) -> list[Notification]:
+    """The USOS office handed the case back: one e-mail to each of the unit's dean's
+    office staff, who extend the card again from the case."""
+    holder = case.holder
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _case_subject(case, str(case.get_state_display()))
+        holder_label = for_holder(holder, female=pgettext("female holder", "Holder"),
+                                  male=pgettext("male holder", "Holder"))
+        # The holder gets no e-mail at this step: the office arranges the visit.
+        not_told = for_holder(
+            holder,
+            female=pgettext("female holder", "%(name)s has not been told: arrange with her "
+                            "when she brings the card.") % {"name": holder.full_name},
+            male=pgettext("male holder", "%(name)s has not been told: arrange with him "
+                          "when he brings the card.") % {"name": holder.full_name})
+    return [
+        notification_enqueue(case=case, template="deans_office_retry", recipient=address,
+                             subject=subject,
+                             context={"holder_name": holder.full_name,
+                                      "holder_label": holder_label, "holder_not_told": not_told,
+                                      "note": note, **_staff_case_links(case)})
+        for address in deans_office_recipients(case)
     ]
 
 

@@ -20,7 +20,15 @@ from cards.models import Card, CardState, Unit
 from cards.roles import Role, sees_all_cards
 
 from . import policy
-from .models import IS_OPEN, OPEN_STATES, Case, CaseKind, Comment, PaymentStatus
+from .models import (
+    HIDDEN_FROM_HOLDERS,
+    IS_OPEN,
+    OPEN_STATES,
+    Case,
+    CaseKind,
+    Comment,
+    PaymentStatus,
+)
 from .reminders import REMINDER_CONDITIONS, reminder_days
 from .selectors import (
     TimelineEntry,
@@ -32,7 +40,7 @@ from .selectors import (
     queues_for_user,
 )
 from .services import ATTEMPT_STATES
-from .transitions import ATTEMPT_ROLES, OPEN_CARD_ACTION, PAYMENT_ROLES
+from .transitions import ATTEMPT_ROLES, OPEN_CARD_ACTION, OPENED_FROM_A_READ, PAYMENT_ROLES
 
 QUEUE_PAGE_SIZE = 25
 # Open cases untouched this long are overdue, unless a reminder period says otherwise.
@@ -169,7 +177,7 @@ def card_cases_for_user(user: Any, card: Card) -> CardCases:
     kinds: list[tuple[str, Any]] = []
     if open_case is None:
         for kind in CaseKind:
-            if policy.open_refusal(user, kind, card):
+            if kind in OPENED_FROM_A_READ or policy.open_refusal(user, kind, card):
                 continue
             card_action = OPEN_CARD_ACTION[kind]
             if card_action and not can_proceed(getattr(card, card_action)):
@@ -190,7 +198,8 @@ def holder_overview(user: Any) -> tuple[list[Card], list[tuple[Case, list[Timeli
         return [], []
     cards = list(Card.objects.filter(holder__user_id=user.pk).order_by("-issued_on", "pk"))
     cases = list(
-        Case.objects.filter(holder__user_id=user.pk).select_related("card", "payment")
+        Case.objects.filter(holder__user_id=user.pk).exclude(HIDDEN_FROM_HOLDERS)
+        .select_related("card", "payment")
         .prefetch_related("events", Prefetch(
             "comments", queryset=Comment.objects.filter(visible_to_holder=True)))
         .order_by("-created_at"))

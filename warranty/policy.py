@@ -14,10 +14,10 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from cards import policy as card_policy
-from cards.roles import Role, is_staff_member, sees_all_cards, unit_ids_of
+from cards.roles import Role, is_staff_member, roles_of, sees_all_cards, unit_ids_of
 from cards.selectors import units_or_own
 
-from .models import Case
+from .models import HIDDEN_FROM_HOLDERS, HOLDER_HIDDEN_KINDS, Case, CaseKind
 from .transitions import OPEN_ROLES, CaseTransition
 
 
@@ -25,7 +25,8 @@ def visible_cases_filter(user: Any) -> Q | None:
     """A filter for the cases `user` may see; None means all of them."""
     if sees_all_cards(user):
         return None
-    return units_or_own(user, "unit_id")
+    return Q(unit_id__in=unit_ids_of(user)) | (units_or_own(user, "unit_id")
+                                               & ~HIDDEN_FROM_HOLDERS)
 
 
 def can_see(user: Any, case: Case) -> bool:
@@ -33,7 +34,7 @@ def can_see(user: Any, case: Case) -> bool:
         return False
     if sees_all_cards(user) or case.unit_id in unit_ids_of(user):
         return True
-    return case.holder.user_id == user.pk
+    return case.holder.user_id == user.pk and case.kind not in HOLDER_HIDDEN_KINDS
 
 
 def _role_refusal(user: Any, roles: frozenset[str], unit_id: int) -> str | None:
@@ -54,9 +55,17 @@ def transition_refusal(user: Any, spec: CaseTransition, case: Case) -> str | Non
     return refusal
 
 
+# Reported by whoever had the card in their reader, whichever unit serves it
+# (`reader_bridge.forgery` checks that the read was at one of the reporter's readers).
+ANY_UNIT_OPEN_KINDS = frozenset({CaseKind.SUSPECTED_FORGERY})
+
+
 def open_refusal(user: Any, kind: str, card: Any) -> str | None:
     """Why `user` may not open a case of `kind` about `card`, or None."""
-    return _role_refusal(user, OPEN_ROLES.get(kind, frozenset()), card.serving_unit_id)
+    roles = OPEN_ROLES.get(kind, frozenset())
+    if kind in ANY_UNIT_OPEN_KINDS and is_staff_member(user) and not user.is_superuser:
+        return None if roles_of(user) & roles else _("Your role does not allow this action.")
+    return _role_refusal(user, roles, card.serving_unit_id)
 
 
 def staff_refusal(user: Any, case: Case, roles: frozenset[str] | None = None) -> str | None:

@@ -23,7 +23,16 @@ from cards.roles import Role, is_staff_member, roles_of
 from cards.search import matching
 
 from . import policy, rules
-from .models import IS_OPEN, OPEN_STATES, Case, CaseEvent, CaseKind, CaseState, Comment
+from .models import (
+    HIDDEN_FROM_HOLDERS,
+    IS_OPEN,
+    OPEN_STATES,
+    Case,
+    CaseEvent,
+    CaseKind,
+    CaseState,
+    Comment,
+)
 from .notifications import HOLDER_STATUS_TEXT
 from .services import available_steps
 from .transitions import TRANSITIONS
@@ -53,6 +62,8 @@ QUEUES: dict[str, Queue] = {
               frozenset({C.AWAITING_CORNER_CUT}), frozenset({Role.DEANS_OFFICE})),
         Queue("unit_data_fix", gettext_lazy("Enrolment data to correct"),
               frozenset({C.DATA_FIX_NEEDED}), frozenset({Role.DEANS_OFFICE})),
+        Queue("unit_retry", gettext_lazy("Ready for another extension"),
+              frozenset({C.READY_TO_RETRY}), frozenset({Role.DEANS_OFFICE})),
         Queue("awaiting_card", gettext_lazy("Waiting for the card"),
               frozenset({C.AWAITING_CARD}), frozenset({Role.SSOS})),
         Queue("to_assess", gettext_lazy("To assess"),
@@ -61,6 +72,8 @@ QUEUES: dict[str, Queue] = {
               frozenset({C.WARRANTY_APPROVED, C.REPLACEMENT_ORDERED}), frozenset({Role.SSOS})),
         Queue("to_hand_over", gettext_lazy("Replacements to hand over"),
               frozenset({C.READY_FOR_PICKUP}), frozenset({Role.SSOS, Role.DEANS_OFFICE})),
+        Queue("forgeries", gettext_lazy("Suspected forgeries"),
+              frozenset({C.FORGERY_TO_CHECK}), frozenset({Role.SSOS})),
         Queue("escalations", gettext_lazy("Escalations"),
               frozenset({C.ESCALATED, C.HOLDER_TO_USOS}), frozenset({Role.USOS_OFFICE})),
     ]
@@ -148,7 +161,7 @@ def holder_cases_for_user(user: Any) -> QuerySet[Case]:
     """The logged-in holder's own cases, newest first."""
     if not getattr(user, "is_authenticated", False):
         return Case.objects.none()
-    return (Case.objects.filter(holder__user_id=user.pk)
+    return (Case.objects.filter(holder__user_id=user.pk).exclude(HIDDEN_FROM_HOLDERS)
             .select_related("card", "payment").prefetch_related("events")
             .order_by("-created_at"))
 

@@ -43,7 +43,12 @@ from .models import (
     Payment,
     PaymentStatus,
 )
-from .notifications import notify_holder_of_state, notify_ssos_of_fault
+from .notifications import (
+    notify_deans_office_of_retry,
+    notify_holder_of_state,
+    notify_ssos_of_fault,
+    notify_ssos_of_forgery,
+)
 from .photos import photo_cleaned
 from .transitions import ATTEMPT_ROLES, OPEN_CARD_ACTION, PAYMENT_ROLES, TRANSITIONS
 
@@ -54,6 +59,7 @@ INITIAL_STATE = {
     K.DAMAGE: C.PAYMENT_DUE,
     K.LOST: C.PAYMENT_DUE,
     K.INVALIDATION: C.AWAITING_CORNER_CUT,
+    K.SUSPECTED_FORGERY: C.FORGERY_TO_CHECK,
 }
 
 
@@ -115,9 +121,13 @@ def _create_payment(case: Case, today: dt.date) -> Payment:
 
 # --- opening -------------------------------------------------------------------------
 
-def _validate_open(kind: str, note: str, extension_error: str, ground: str) -> None:
+def _validate_open(kind: str, note: str, extension_error: str, ground: str,
+                   card_read_id: int | None) -> None:
     if kind not in K.values:
         raise ActionRefused(_("Unknown case kind."))
+    if (kind == K.SUSPECTED_FORGERY) != (card_read_id is not None):
+        raise ActionRefused(_("A suspected forgery is reported from the read that showed it, "
+                              "on the card page or at the reader desk."))
     if kind in (K.FAULT, K.DAMAGE, K.LOST) and not note.strip():
         raise ActionRefused(_("Please describe what happened."))
     if kind == K.EXTENSION_FAILURE and extension_error not in ExtensionError.values:
@@ -127,7 +137,7 @@ def _validate_open(kind: str, note: str, extension_error: str, ground: str) -> N
 
 
 def _new_case(card: Card, kind: str, *, actor: Any, note: str, extension_error: str = "",
-              ground: str = "", now: dt.datetime) -> Case:
+              ground: str = "", card_read_id: int | None = None, now: dt.datetime) -> Case:
     if kind == K.EXTENSION_FAILURE:
         state = rules.REMEDIES[extension_error].initial_state
     else:
@@ -137,7 +147,7 @@ def _new_case(card: Card, kind: str, *, actor: Any, note: str, extension_error: 
         state=state, card=card, unit_id=card.serving_unit_id, holder=card.holder,
         opened_by=actor if getattr(actor, "is_authenticated", False) else None,
         description=note.strip(), extension_error=extension_error, invalidation_ground=ground,
-        created_at=now, state_changed_at=now,
+        card_read_id=card_read_id, created_at=now, state_changed_at=now,
     )
     try:
         with transaction.atomic():
@@ -158,17 +168,22 @@ def _after_open(case: Case, *, actor: Any, source: str, note: str, today: dt.dat
     notify_holder_of_state(case)
     if case.kind == K.FAULT:
         notify_ssos_of_fault(case)
+    if case.kind == K.SUSPECTED_FORGERY:
+        notify_ssos_of_forgery(case)
 
 
 def case_open(*, card_id: int, kind: str, actor: Any, source: str, note: str = "",
-              extension_error: str = "", ground: str = "", today: dt.date | None = None) -> Case:
+              extension_error: str = "", ground: str = "", card_read_id: int | None = None,
+              today: dt.date | None = None) -> Case:
     """Open a case about a card and make the card move that goes with it.
 
     Fault → card reported faulty, SSOS e-mailed; damage and lost → card damaged or lost,
     duplicate fee due; invalidation → card invalidation decided on `ground`; extension
-    failure → state and remedy by the USOS error, card unchanged.
+    failure → state and remedy by the USOS error, card unchanged; suspected forgery (only
+    from the read that showed it, `card_read_id`, checked by `reader_bridge.forgery`) →
+    SSOS e-mailed, card unchanged until SSOS confirms.
     """
-    _validate_open(kind, note, extension_error, ground)
+    _validate_open(kind, note, extension_error, ground, card_read_id)
     today = today or timezone.localdate()
     with transaction.atomic():
         try:
@@ -184,7 +199,7 @@ def case_open(*, card_id: int, kind: str, actor: Any, source: str, note: str = "
             raise ActionRefused(_("This card already has an open case: %(number)s.")
                                 % {"number": existing.number})
         case = _new_case(card, kind, actor=actor, note=note, extension_error=extension_error,
-                         ground=ground, now=timezone.now())
+                         ground=ground, card_read_id=card_read_id, now=timezone.now())
         card_action = OPEN_CARD_ACTION[kind]
         if card_action:
             params = {"ground": ground} if kind == K.INVALIDATION else {}
@@ -293,6 +308,17 @@ def _step_convert_to_fault(step: _Step) -> None:
     old.converted_to = new
 
 
+def _step_hand_back(step: _Step) -> None:
+    step.apply("hand_back")
+    notify_deans_office_of_retry(step.case, note=step.note.strip())
+
+
+def _step_confirm_forgery(step: _Step) -> None:
+    # The card's history is the holder's too: the suspicion stays on the case.
+    step.move_card("invalidate_forged", note=_("Invalidated at SSOS."))
+    step.apply("confirm_forgery")
+
+
 def _step_with_card_move(step: _Step, action: str) -> None:
     card_action = TRANSITIONS[action].card_action
     if card_action:
@@ -308,6 +334,8 @@ STEP_HANDLERS = {
     "hand_over": _step_hand_over,
     "mark_found": _step_mark_found,
     "convert_to_fault": _step_convert_to_fault,
+    "hand_back": _step_hand_back,
+    "confirm_forgery": _step_confirm_forgery,
 }
 
 
@@ -377,13 +405,17 @@ def available_steps(case: Case, user: Any) -> list[dict]:
 
 # --- extension attempts --------------------------------------------------------------
 
-ATTEMPT_STATES = frozenset({C.TROUBLESHOOTING, C.ESCALATED, C.HOLDER_TO_USOS, C.DATA_FIX_NEEDED})
+ATTEMPT_STATES = frozenset({C.TROUBLESHOOTING, C.ESCALATED, C.HOLDER_TO_USOS, C.DATA_FIX_NEEDED,
+                            C.READY_TO_RETRY})
 
 
 def case_record_attempt(*, case_id: int, actor: Any, source: str, succeeded: bool,
-                        note: str = "") -> Case:
-    """Record one extension attempt; success resolves the case, and a second failed card
-    read sends the holder to the USOS office."""
+                        note: str = "", extension_error: str = "") -> Case:
+    """Record one extension attempt; success resolves the case, a second failed card read
+    sends the holder to the USOS office, and a failed retry after the USOS office handed
+    the case back returns it there with the new error (`extension_error`, when known)."""
+    if extension_error and extension_error not in ExtensionError.values:
+        raise ActionRefused(_("Choose the error USOS showed."))
     with transaction.atomic():
         case = _lock_case(case_id)
         refusal = policy.staff_refusal(actor, case, ATTEMPT_ROLES)
@@ -399,6 +431,9 @@ def case_record_attempt(*, case_id: int, actor: Any, source: str, succeeded: boo
         if succeeded:
             _apply(case, "resolve", actor=actor, source=source,
                    note=_("The extension succeeded."))
+        elif case.state == C.READY_TO_RETRY:
+            _return_to_usos(case, actor=actor, source=source, note=note.strip(),
+                            extension_error=extension_error)
         elif (case.extension_error == ExtensionError.CARD_READ_FAILED
               and case.state == C.TROUBLESHOOTING
               and case.attempts.filter(succeeded=False).count()
@@ -406,6 +441,16 @@ def case_record_attempt(*, case_id: int, actor: Any, source: str, succeeded: boo
             _apply(case, "send_holder_to_usos", actor=actor, source=source,
                    note=_("The card could not be read a second time."))
     return case
+
+
+def _return_to_usos(case: Case, *, actor: Any, source: str, note: str,
+                    extension_error: str) -> None:
+    details = {}
+    if extension_error and extension_error != case.extension_error:
+        details = {"extension_error": extension_error, "previous_error": case.extension_error}
+        case.extension_error = extension_error
+    _apply(case, "return_to_usos", actor=actor, source=source, details=details,
+           note=note or _("The extension failed again."))
 
 
 # --- payments ------------------------------------------------------------------------

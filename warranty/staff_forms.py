@@ -156,6 +156,11 @@ class AttemptForm(forms.Form):
         choices=[("no", _("failed again")), ("yes", _("the card was extended"))])
     note = forms.CharField(label=_("What was tried"), required=False, max_length=2000,
                            widget=NOTE_WIDGET)
+    extension_error = forms.ChoiceField(
+        label=_("The error USOS showed this time"), required=False,
+        choices=[("", _("the same as before"))] + ExtensionError.choices,
+        help_text=_("After a hand-back, a failed attempt returns the case to the USOS office "
+                    "with this error."))
 
 
 class CommentForm(forms.Form):

@@ -49,7 +49,7 @@ from .staff_forms import (
     payment_form,
     step_form,
 )
-from .transitions import TRANSITIONS
+from .transitions import OPENED_FROM_A_READ, TRANSITIONS
 
 ASSESSMENT_STEPS = ("approve_warranty", "require_duplicate")
 WEB = EventSource.WEB
@@ -217,7 +217,8 @@ def case_payment(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 def case_attempt(request: HttpRequest, pk: int) -> HttpResponse:
     def call(case: Any, data: dict) -> Any:
         return services.case_record_attempt(case_id=case.pk, actor=request.user, source=WEB,
-                                            succeeded=data["succeeded"], note=data["note"])
+                                            succeeded=data["succeeded"], note=data["note"],
+                                            extension_error=data["extension_error"])
 
     return _submit(request, pk, "attempt", AttemptForm(request.POST), call,
                    _("The attempt is recorded."))
@@ -284,7 +285,7 @@ def attachment_file(request: HttpRequest, pk: int, attachment_pk: int) -> FileRe
 @require_http_methods(["GET", "POST"])
 @login_required
 def case_open(request: HttpRequest, card_pk: int, kind: str) -> HttpResponse:
-    if kind not in CaseKind.values:
+    if kind not in CaseKind.values or kind in OPENED_FROM_A_READ:
         raise Http404
     card = card_get_for_user(request.user, card_pk)
     refusal = policy.open_refusal(request.user, kind, card)

@@ -87,9 +87,19 @@ TRANSITIONS: dict[str, CaseTransition] = {
                        done=_("The holder was sent to the USOS office."), internal=True),
         CaseTransition("resolve", _("Mark resolved"),
                        _("The card was extended or the problem is otherwise solved."),
-                       frozenset({K.EXTENSION_FAILURE}), frozenset({D, USOS}),
+                       frozenset({K.EXTENSION_FAILURE}), frozenset({D}),
                        done=_("The case was resolved."),
                        note_required=True),
+        CaseTransition("hand_back", _("Ready for another extension"),
+                       _("The cause is fixed: the dean's office extends the card again."),
+                       frozenset({K.EXTENSION_FAILURE}), frozenset({USOS}),
+                       done=_("The case was handed back to the dean's office for another "
+                              "extension."),
+                       note_required=True),
+        CaseTransition("return_to_usos", _("Back to the USOS office"),
+                       _("The extension failed again after the fix."),
+                       frozenset({K.EXTENSION_FAILURE}), frozenset({D, USOS}),
+                       done=_("The case went back to the USOS office."), internal=True),
         CaseTransition("convert_to_fault", _("Turn into a fault case"),
                        _("The card itself is at fault: report it to SSOS."),
                        frozenset({K.EXTENSION_FAILURE}), frozenset({D}),
@@ -105,6 +115,15 @@ TRANSITIONS: dict[str, CaseTransition] = {
                        frozenset({K.INVALIDATION}), frozenset({D}),
                        done=_("The invalidation was withdrawn."),
                        card_action="withdraw_invalidation", note_required=True),
+        CaseTransition("confirm_forgery", _("Confirm the forgery"),
+                       _("The chip data are forged: the card is invalidated and kept."),
+                       frozenset({K.SUSPECTED_FORGERY}), frozenset({SSOS}),
+                       done=_("The forgery was confirmed and the card invalidated."),
+                       card_action="invalidate_forged", note_required=True),
+        CaseTransition("dismiss_forgery", _("No forgery"),
+                       _("The card is genuine (e.g. a trusted certificate was missing)."),
+                       frozenset({K.SUSPECTED_FORGERY}), frozenset({SSOS}),
+                       done=_("The suspicion was dismissed."), note_required=True),
         CaseTransition("cancel", _("Close without action"),
                        _("The card moved on and this case no longer applies."),
                        frozenset(K), frozenset(),
@@ -119,6 +138,7 @@ OPEN_ROLES: dict[str, frozenset[str]] = {
     K.LOST: frozenset({D}),
     K.EXTENSION_FAILURE: frozenset({D, USOS}),
     K.INVALIDATION: frozenset({D}),
+    K.SUSPECTED_FORGERY: frozenset({D, SSOS, USOS}),
 }
 
 # The card move that opening a case of each kind makes.
@@ -128,7 +148,11 @@ OPEN_CARD_ACTION: dict[str, str | None] = {
     K.LOST: "report_lost",
     K.EXTENSION_FAILURE: None,
     K.INVALIDATION: "decide_invalidation",
+    K.SUSPECTED_FORGERY: None,
 }
+
+# Kinds opened only from the read that showed the problem (`reader_bridge.forgery`).
+OPENED_FROM_A_READ = frozenset({K.SUSPECTED_FORGERY})
 
 PAYMENT_ROLES = frozenset({D, SSOS})
 ATTEMPT_ROLES = frozenset({D, USOS})

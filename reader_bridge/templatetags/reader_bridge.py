@@ -12,6 +12,8 @@ from cards.roles import is_staff_member
 
 from ..extension_status import extension_status
 from ..forms import ExtensionStartForm, ReadRequestForm
+from ..models import CardRead
+from ..read_text import read_details
 from ..selectors import pending_request_for, read_row, reads_for_card
 from ..services import devices_for_user
 
@@ -41,6 +43,14 @@ def card_reads(context, card, case=None):
         "csrf_token": context.get("csrf_token"),
         "request": context["request"],
     }
+
+
+@register.inclusion_tag("reader_bridge/_read_details.html", takes_context=True)
+def case_read(context, case):
+    """The read a case was opened from (a suspected forgery), for staff."""
+    read = (CardRead.objects.select_related("device").filter(pk=case.card_read_id).first()
+            if is_staff_member(context["request"].user) else None)
+    return {"details": read_details(read) if read else None}
 
 
 @register.inclusion_tag("reader_bridge/card_extension.html", takes_context=True)

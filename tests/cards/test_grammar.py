@@ -115,3 +115,25 @@ def test_programme_statuses_on_the_card_page_agree_with_the_holder(
 
     for word in words:
         assert f"<strong>{word}</strong>" in page
+
+
+@pytest.mark.parametrize(("who", "label", "told"), [
+    ("natalia", "Posiadaczka: Natalia Malinowska",
+     "Natalia Malinowska nie została powiadomiona: ustal z nią"),
+    ("piotr", "Posiadacz: Piotr Malinowski",
+     "Piotr Malinowski nie został powiadomiony: ustal z nim"),
+])
+def test_the_hand_back_email_agrees_with_the_holder(request, who, label, told):
+    from tests.factories import UnitFactory, UserFactory
+    from warranty.models import Notification
+    from warranty.services import case_act, case_open
+
+    unit = UnitFactory()
+    office = UserFactory(roles=["dziekanat"], units=[unit], email="dziekanat@example.edu")
+    card = CardFactory(serving_unit=unit, holder=request.getfixturevalue(who))
+    case = case_open(card_id=card.pk, kind="extension_failure", actor=office, source="web",
+                     extension_error="no_certificate")
+    case_act(case_id=case.pk, action="hand_back", actor=UserFactory(roles=["usos"]),
+             source="web", note="naprawione")
+    body = Notification.objects.get(case=case, template="deans_office_retry").body_text
+    assert label in body and told in body

@@ -133,7 +133,8 @@ def test_list_filters_and_queues(api, unit, deans_office, ssos, usos_office):
     assert api.get("/api/cases/?kind=lost").json()["count"] == 1
     assert api.get("/api/cases/?queue=nonsense").status_code == 400
     queues = {q["name"]: q["count"] for q in api.get("/api/cases/queues/").json()}
-    assert queues == {"awaiting_card": 1, "to_assess": 0, "to_order": 0, "to_hand_over": 0}
+    assert queues == {"awaiting_card": 1, "to_assess": 0, "to_order": 0, "to_hand_over": 0,
+                      "forgeries": 0}
 
     _as(api, usos_office)
     assert {q["name"]: q["count"] for q in api.get("/api/cases/queues/").json()} == {

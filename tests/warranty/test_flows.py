@@ -192,12 +192,6 @@ def test_not_settled_case_points_at_the_enrolment_data(card, deans_office):
     assert detail.remedy.steps
 
 
-def test_escalated_case_resolved_by_usos_office(card, deans_office, usos_office):
-    case = open_case(card, "extension_failure", deans_office, extension_error="no_certificate")
-    case = act(case, "resolve", usos_office, note="dodano strukturę podpisu")
-    assert case.state == S.RESOLVED
-
-
 def test_case_numbers_count_per_card_kind(unit, deans_office):
     year = timezone.localdate().year
     first = open_case(CardFactory(serving_unit=unit), "damage", deans_office)

@@ -83,7 +83,7 @@ def test_queue_tabs_count_and_filter(client, ssos, deans_office, unit):
     response = client.get(reverse("warranty:list"), {"queue": "to_assess"})
     counts = {tab.name: tab.count for tab in response.context["tabs"]}
     assert counts == {"": 3, "awaiting_card": 1, "to_assess": 1, "to_order": 0,
-                      "to_hand_over": 0}
+                      "to_hand_over": 0, "forgeries": 0}
     assert list(response.context["page"].object_list) == [assessed]
     current = [tab.name for tab in response.context["tabs"] if tab.current]
     assert current == ["to_assess"]

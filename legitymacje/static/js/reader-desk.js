@@ -42,7 +42,15 @@
     badge.textContent = read.diagnosis_label;
     result.appendChild(badge);
     tr.appendChild(withNote(result, read.outcome, "muted"));
-    tr.appendChild(withNote(cell(read.remedy), read.detail, "muted mono"));
+    const remedy = withNote(cell(read.remedy), read.detail, "muted mono");
+    if (read.report_url) {
+      const report = document.createElement("a");
+      report.className = "button danger";
+      report.href = read.report_url;
+      report.textContent = read.report_label;
+      remedy.append(document.createElement("br"), report);
+    }
+    tr.appendChild(remedy);
     return tr;
   }
 

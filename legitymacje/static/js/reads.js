@@ -32,6 +32,13 @@
       detail.textContent = read.detail;
       remedy.append(document.createElement("br"), detail);
     }
+    if (read.report_url) {
+      const report = document.createElement("a");
+      report.className = "button danger";
+      report.href = read.report_url;
+      report.textContent = read.report_label;
+      remedy.append(document.createElement("br"), report);
+    }
     tr.appendChild(remedy);
     return tr;
   }
