@@ -241,6 +241,24 @@ def bar_chart(*, chart_id: str, title: str, description: str, categories: Sequen
         series=series, stacked=stacked, maximum=maximum))
 
 
+def _narrow_title(title: str) -> list[str]:
+    """The phone layout's title, one <text> per wrapped line."""
+    return [f'<text x="8" y="{20 + 18 * n}" font-size="14" font-weight="600" '
+            f'aria-hidden="true">{escape(line)}</text>'
+            for n, line in enumerate(wrap_label(title, NARROW_LABEL_CHARS - 8, 3))]
+
+
+def _narrow_svg(chart_id: str, title: str, description: str, height: int,
+                parts: list[str]) -> str:
+    narrow_id = f"{chart_id}-narrow"
+    return (f'<svg class="chart chart-narrow" viewBox="0 0 {NARROW_WIDTH} {height}" '
+            f'role="img" aria-labelledby="{narrow_id}-title {narrow_id}-desc" '
+            f'xmlns="http://www.w3.org/2000/svg" font-size="12" fill="{INK}">'
+            f'<title id="{narrow_id}-title">{escape(title)}</title>'
+            f'<desc id="{narrow_id}-desc">{escape(description)}</desc>'
+            + "".join(parts) + "</svg>")
+
+
 def _horizontal_bars(*, chart_id: str, title: str, description: str,
                      categories: Sequence[str], series: Sequence[Series], stacked: bool,
                      maximum: float) -> str:
@@ -250,11 +268,8 @@ def _horizontal_bars(*, chart_id: str, title: str, description: str,
     bar_h = 14 if stacked or len(series) == 1 else 9
     top_value = nice_ticks(maximum)[-1] or 1
     span = NARROW_WIDTH - left - RIGHT - value_room
-    title_lines = wrap_label(title, NARROW_LABEL_CHARS - 8, 3)
-    y = 8.0 + 18 * len(title_lines)
-    narrow_id = f"{chart_id}-narrow"
-    parts = [f'<text x="{left}" y="{20 + 18 * n}" font-size="14" font-weight="600" '
-             f'aria-hidden="true">{escape(line)}</text>' for n, line in enumerate(title_lines)]
+    parts = _narrow_title(title)
+    y = 8.0 + 18 * len(parts)
     if len(series) > 1:
         parts += _legend(series, left=left, top=y, width=NARROW_WIDTH)
         y += _legend_height(series, left, NARROW_WIDTH) + 6
@@ -284,12 +299,7 @@ def _horizontal_bars(*, chart_id: str, title: str, description: str,
             y += bar_h + 3
         y += 6
     height = int(y + 8)
-    return (f'<svg class="chart chart-narrow" viewBox="0 0 {NARROW_WIDTH} {height}" '
-            f'role="img" aria-labelledby="{narrow_id}-title {narrow_id}-desc" '
-            f'xmlns="http://www.w3.org/2000/svg" font-size="12" fill="{INK}">'
-            f'<title id="{narrow_id}-title">{escape(title)}</title>'
-            f'<desc id="{narrow_id}-desc">{escape(description)}</desc>'
-            + "".join(parts) + "</svg>")
+    return _narrow_svg(chart_id, title, description, height, parts)
 
 
 def line_chart(*, chart_id: str, title: str, description: str, categories: Sequence[str],
@@ -338,10 +348,8 @@ def _narrow_lines(*, chart_id: str, title: str, description: str, categories: Se
     above the plot, four value ticks, and only as many category labels as fit side by
     side. CSS shows it instead of the wide chart."""
     left, right = NARROW_LEFT, 12
-    title_lines = wrap_label(title, NARROW_LABEL_CHARS - 8, 3)
-    y = 8.0 + 18 * len(title_lines)
-    parts = [f'<text x="8" y="{20 + 18 * n}" font-size="14" font-weight="600" '
-             f'aria-hidden="true">{escape(line)}</text>' for n, line in enumerate(title_lines)]
+    parts = _narrow_title(title)
+    y = 8.0 + 18 * len(parts)
     if len(series) > 1:
         parts += _legend(series, left=8, top=y, width=NARROW_WIDTH)
         y += _legend_height(series, 8, NARROW_WIDTH)
@@ -390,10 +398,4 @@ def _narrow_lines(*, chart_id: str, title: str, description: str, categories: Se
                 f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}">'
                 f'<title>{escape(f"{category} · {item.name}: {_fmt(value)}")}</title></circle>')
     height = int(base + 28)
-    narrow_id = f"{chart_id}-narrow"
-    return (f'<svg class="chart chart-narrow" viewBox="0 0 {NARROW_WIDTH} {height}" '
-            f'role="img" aria-labelledby="{narrow_id}-title {narrow_id}-desc" '
-            f'xmlns="http://www.w3.org/2000/svg" font-size="12" fill="{INK}">'
-            f'<title id="{narrow_id}-title">{escape(title)}</title>'
-            f'<desc id="{narrow_id}-desc">{escape(description)}</desc>'
-            + "".join(parts) + "</svg>")
+    return _narrow_svg(chart_id, title, description, height, parts)
