@@ -44,6 +44,9 @@ def forgery_refusal(read: CardRead) -> str | None:
     if read.card_id is None:
         return _("The chip in the reader is not a card of this university: keep it and hand "
                  "it to SSOS with a note of where it came from.")
+    reported = Case.objects.filter(card_read_id=read.pk).values_list("number", flat=True).first()
+    if reported:
+        return _("This read was already reported: case %(number)s.") % {"number": reported}
     return None
 
 

@@ -103,6 +103,8 @@ def test_confirmed_forgery_invalidates_the_card_through_its_transition(
     assert event.action == "invalidate_forged" and "nadruk" not in event.reason
     with pytest.raises(ActionNotPossible):
         act(case, "confirm_forgery", ssos_person, note="jeszcze raz")
+    again = _report(client, forged_read)  # the same read cannot open a second case
+    assert again.status_code == 400 and case.number in again.content.decode()
 
 
 def test_dismissed_suspicion_leaves_the_card_alone(client, forged_read, deans_office,
