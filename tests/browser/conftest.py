@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from .pages import NARROW, WIDE, horizontal_overflow
+
 
 @pytest.fixture
 def scene(transactional_db):
@@ -39,3 +41,20 @@ def scene(transactional_db):
                          roles=["ssos"], email="ssos@example.edu"),
         card=CardFactory(serving_unit=unit, holder=holder, number="ELS-000042"),
     )
+
+
+@pytest.fixture
+def both_widths(page, screenshot):
+    """Screenshots at 1280 and 390 px; returns how far the narrow page scrolls sideways."""
+    page.set_default_navigation_timeout(60_000)  # a live server's first page, on a busy CI box
+
+    def take(name: str) -> int:
+        page.set_viewport_size(WIDE)
+        screenshot(f"{name}-1280")
+        page.set_viewport_size(NARROW)
+        screenshot(f"{name}-390")
+        overflow = horizontal_overflow(page)
+        page.set_viewport_size(WIDE)
+        return overflow
+
+    return take

@@ -10,6 +10,9 @@ from playwright.sync_api import Locator, Page
 
 from django.utils import translation
 
+NARROW = {"width": 390, "height": 844}
+WIDE = {"width": 1280, "height": 900}
+
 
 def in_polish(text: Any) -> str:
     """The text as the Polish page shows it (translated if the catalogue has it)."""

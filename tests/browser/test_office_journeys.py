@@ -24,24 +24,6 @@ from tests.reader_bridge.factories import (
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-NARROW = {"width": 390, "height": 844}
-WIDE = {"width": 1280, "height": 900}
-
-
-@pytest.fixture
-def both_widths(page, screenshot):
-    page.set_default_navigation_timeout(60_000)  # a live server's first page, on a busy CI box
-
-    def take(name: str) -> None:
-        page.set_viewport_size(WIDE)
-        screenshot(f"{name}-1280")
-        page.set_viewport_size(NARROW)
-        screenshot(f"{name}-390")
-        page.set_viewport_size(WIDE)
-
-    return take
-
-
 @pytest.fixture
 def office():
     unit = UnitFactory(code="WMI", name="Wydział Matematyki i Informatyki")
