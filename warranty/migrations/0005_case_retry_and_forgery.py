@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('cards', '0007_signing_certificate_registry'),
-        ('warranty', '0003_queue_indexes'),
+        ('warranty', '0004_case_search_text'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
