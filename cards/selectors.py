@@ -63,6 +63,11 @@ def hologram_queue(user: Any, unit_id: int | None = None) -> QuerySet[Card]:
     ).order_by("extended_at", "number")
 
 
+# The card list's order for a search: the cards found by their own text, which starts
+# with the holder's folded surname, instead of joining each card found to its holder.
+SEARCH_ORDER = ("search_text", "pk")
+
+
 def card_search(cards: QuerySet[Card], query: str) -> QuerySet[Card]:
     """Card number, chip serial, the holder's name, album or employee number: partial,
     without diacritics, every word must match (`cards.search`)."""

@@ -14,7 +14,13 @@ from .forms import CardSearchForm, action_form
 from .hooks import actions_offered_elsewhere
 from .models import EventSource
 from .roles import is_staff_member
-from .selectors import card_get_for_user, card_list_for_user, card_search, holder_card_view
+from .selectors import (
+    SEARCH_ORDER,
+    card_get_for_user,
+    card_list_for_user,
+    card_search,
+    holder_card_view,
+)
 from .services import available_actions, card_act
 
 PAGE_SIZE = 25
@@ -30,9 +36,7 @@ def card_list(request):
     if form.is_valid():
         if form.cleaned_data["q"]:
             cards = card_search(cards, form.cleaned_data["q"])
-            # Still by surname: the cards found sort by their own text, which starts
-            # with the holder's folded surname, instead of joining each to its holder.
-            order = ["search_text", "pk"]
+            order = SEARCH_ORDER
         if form.cleaned_data["state"]:
             cards = cards.filter(state=form.cleaned_data["state"])
     page = Paginator(cards.order_by(*order), PAGE_SIZE).get_page(request.GET.get("page"))

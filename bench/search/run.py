@@ -37,7 +37,7 @@ from django.contrib.auth.models import User  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
-from cards.selectors import card_list_for_user, card_search  # noqa: E402
+from cards.selectors import SEARCH_ORDER, card_list_for_user, card_search  # noqa: E402
 from warranty.page_selectors import queue_cases  # noqa: E402
 
 # A common surname alone (1 holder in 60 in the seed), a surname with the start of a
@@ -50,7 +50,7 @@ PAGES = {
                              lambda user, q: queue_cases(user, query=q)),
     "cards, SSOS": ("bench-ssos", "/cards/",
                     lambda user, q: card_search(card_list_for_user(user), q).order_by(
-                        "holder__last_name", "number")),
+                        *SEARCH_ORDER)),
 }
 
 
