@@ -157,7 +157,15 @@ def _spread(values: list[float], digits: int = 0) -> str:
 
 
 def _rate(values: list[float]) -> str:
-    return _spread(values, 0 if values and min(values) >= 10 else 1)
+    low = min(values, default=0)
+    return _spread(values, 0 if low >= 10 else 1 if low >= 1 else 2)
+
+
+def _ratio(ours: list[float], theirs: list[float]) -> str:
+    ratios = [mine / peer for mine, peer in zip(ours, theirs, strict=False) if peer]
+    if ratios:
+        return _spread(ratios, 1) + "×"
+    return "peer answered none within wrk's time" if theirs else "—"
 
 
 def table(rows: list[dict]) -> str:
@@ -165,13 +173,11 @@ def table(rows: list[dict]) -> str:
              "| peer unloaded | peer req/s | ratio per round |",
              "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for row in rows:
-        ratios = [ours / theirs for ours, theirs in zip(row["ours"], row["peer"], strict=False)
-                  if theirs]
         peer_unloaded = f"{row['peer_unloaded_ms']:.1f} ms" if row["peer_unloaded_ms"] else "—"
         lines.append(
             f"| {row['page']} | {row['role']} | {row['queries']} | {row['slowest_ms']:.1f} ms "
             f"| {row['unloaded_ms']:.1f} ms | {_rate(row['ours'])} | {peer_unloaded} "
-            f"| {_rate(row['peer'])} | {_spread(ratios, 1) + '×' if ratios else '—'} |")
+            f"| {_rate(row['peer'])} | {_ratio(row['ours'], row['peer'])} |")
     return "\n".join(lines)
 
 
