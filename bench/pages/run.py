@@ -184,11 +184,15 @@ def table(rows: list[dict]) -> str:
 def measure(options, folder: Path, stack: contextlib.ExitStack, rows: list[dict]) -> None:
     """Measure every chosen page, ours and the peer's, appending a row per page to `rows`."""
     ours = pages()
-    unknown = set(options.only) - {p.name for p in ours}
+    # Names hold ", " ("queue, SSOS"): --only repeats, or takes "case detail,status lookup".
+    names = {p.name for p in ours}
+    wanted = {part for value in options.only
+              for part in ([value] if value in names else re.split(r",(?=\S)", value))}
+    unknown = wanted - names
     if unknown:
         raise BenchError(f"--only: no such page {sorted(unknown)}; the pages: "
                          f"{[p.name for p in ours]}")
-    chosen = [p for p in ours if not options.only or p.name in options.only]
+    chosen = [p for p in ours if not wanted or p.name in wanted]
     theirs = peer_pages(options, chosen) if (options.peer or options.peer_page) else {}
     base = options.base_url or stack.enter_context(our_server(options.port, folder))
     peer_base = peer_url(options, folder, stack) if theirs else None
@@ -237,7 +241,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--unloaded-runs", type=int, default=20)
     parser.add_argument("--only", action="append", default=[],
-                        help="a page to measure (repeat it for several; default: all)")
+                        help="a page to measure (repeat it, or NAME,NAME; default: all)")
     parser.add_argument("--peer", choices=["helpdesk"],
                         help="start and measure a known peer beside us (bench/pages/peer/)")
     parser.add_argument("--peer-port", type=int, help="the started peer's port (--port + 1)")
