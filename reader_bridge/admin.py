@@ -24,11 +24,11 @@ from .services import device_revoke, enrolment_code_create, trusted_certificate_
 
 @admin.register(ReaderDevice)
 class ReaderDeviceAdmin(admin.ModelAdmin):
-    list_display = ["name", "unit", "enrolled_at", "last_seen_at", "revoked_at"]
-    list_filter = ["unit", ("revoked_at", admin.EmptyFieldListFilter)]
+    list_display = ["name", "unit", "for_ssos", "enrolled_at", "last_seen_at", "revoked_at"]
+    list_filter = ["unit", "for_ssos", ("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "id"]
     readonly_fields = ["id", "public_key_pem", "enrolled_at", "last_seen_at", "revoked_at"]
-    fields = ["id", "name", "unit", "public_key_pem", "enrolled_at", "last_seen_at",
+    fields = ["id", "name", "unit", "for_ssos", "public_key_pem", "enrolled_at", "last_seen_at",
               "revoked_at"]
     actions = ["revoke"]
 
@@ -46,19 +46,22 @@ class ReaderDeviceAdmin(admin.ModelAdmin):
 
 @admin.register(EnrolmentCode)
 class EnrolmentCodeAdmin(admin.ModelAdmin):
-    list_display = ["code", "unit", "created_by", "created_at", "expires_at", "used_at",
-                    "device"]
-    list_filter = ["unit"]
+    list_display = ["code", "unit", "for_ssos", "created_by", "created_at", "expires_at",
+                    "used_at", "device"]
+    list_filter = ["unit", "for_ssos"]
     readonly_fields = ["code", "created_by", "created_at", "expires_at", "used_at", "device"]
     actions = ["new_code_for_same_unit"]
 
     def get_fields(self, request, obj=None):
-        return ["unit"] if obj is None else ["code", "unit", *self.readonly_fields[1:]]
+        owner = ["unit", "for_ssos"]
+        return owner if obj is None else ["code", *owner, *self.readonly_fields[1:]]
 
     def save_model(self, request, obj, form, change):
         if change:
             return super().save_model(request, obj, form, change)
-        created = enrolment_code_create(unit=form.cleaned_data["unit"], created_by=request.user)
+        created = enrolment_code_create(unit=form.cleaned_data["unit"],
+                                        for_ssos=form.cleaned_data["for_ssos"],
+                                        created_by=request.user)
         obj.pk = created.pk
         obj.code = created.code
         self.message_user(request, _("Enrolment code %(code)s: run `legitymacje-reader enrol "
@@ -67,9 +70,10 @@ class EnrolmentCodeAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Create a new code for the same unit"))
     def new_code_for_same_unit(self, request, queryset):
-        for unit_id in set(queryset.values_list("unit_id", flat=True)):
-            code = enrolment_code_create(unit=queryset.filter(unit_id=unit_id)[0].unit,
-                                         created_by=request.user)
+        for unit_id, for_ssos in set(queryset.values_list("unit_id", "for_ssos")):
+            code = enrolment_code_create(unit=queryset.filter(unit_id=unit_id)[0].unit
+                                         if unit_id else None,
+                                         for_ssos=for_ssos, created_by=request.user)
             self.message_user(request, _("New enrolment code %(code)s.") % {"code": code.code})
 
 

@@ -27,14 +27,28 @@ ENROLMENT_CODE_LIFETIME = dt.timedelta(hours=24)
 READ_REQUEST_LIFETIME = dt.timedelta(minutes=10)
 
 
+def _one_owner(prefix: str) -> models.CheckConstraint:
+    """A reader (or its enrolment code) belongs to one dean's office unit, or to SSOS."""
+    return models.CheckConstraint(
+        condition=Q(unit__isnull=False, for_ssos=False) | Q(unit__isnull=True, for_ssos=True),
+        name=f"{prefix}_unit_or_ssos",
+        violation_error_message=_("Choose a unit, or mark the reader as SSOS's, not both."))
+
+
 class ReaderDevice(models.Model):
-    """A workstation agent, enrolled once; it signs every read with its own key."""
+    """A workstation agent, enrolled once; it signs every read with its own key.
+
+    It stands in a dean's office (`unit`) or at SSOS (`for_ssos`), which is
+    university-wide: SSOS's readers are SSOS's, whatever unit the card read serves.
+    """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(_("name"), max_length=200)
     unit = models.ForeignKey(
-        Unit, on_delete=models.PROTECT, related_name="reader_devices", verbose_name=_("unit")
+        Unit, on_delete=models.PROTECT, related_name="reader_devices", verbose_name=_("unit"),
+        null=True, blank=True,
     )
+    for_ssos = models.BooleanField(_("SSOS workstation"), default=False, db_default=False)
     public_key_pem = models.TextField(_("public key (PEM)"))
     enrolled_at = models.DateTimeField(_("enrolled at"), default=timezone.now)
     last_seen_at = models.DateTimeField(_("last seen at"), null=True, blank=True)
@@ -44,13 +58,18 @@ class ReaderDevice(models.Model):
         ordering = ["unit", "name"]
         verbose_name = _("reader device")
         verbose_name_plural = _("reader devices")
+        constraints = [_one_owner("reader_device")]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.unit.code})"
+        return f"{self.name} ({owner_label(self)})"
 
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+def owner_label(thing: ReaderDevice | EnrolmentCode) -> str:
+    return "SSOS" if thing.for_ssos else thing.unit.code
 
 
 def _new_enrolment_code() -> str:
@@ -66,8 +85,10 @@ class EnrolmentCode(models.Model):
 
     code = models.CharField(_("code"), max_length=32, unique=True, default=_new_enrolment_code)
     unit = models.ForeignKey(
-        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"),
+        null=True, blank=True,
     )
+    for_ssos = models.BooleanField(_("SSOS workstation"), default=False, db_default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+", verbose_name=_("created by"),
@@ -84,9 +105,10 @@ class EnrolmentCode(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("enrolment code")
         verbose_name_plural = _("enrolment codes")
+        constraints = [_one_owner("enrolment_code")]
 
     def __str__(self) -> str:
-        return f"{self.code} ({self.unit.code})"
+        return f"{self.code} ({owner_label(self)})"
 
     def is_usable(self, now: dt.datetime) -> bool:
         return self.used_at is None and self.expires_at > now
@@ -146,6 +168,12 @@ class Diagnosis(models.TextChoices):
     UNKNOWN_ISSUER = "unknown_issuer", _("signed by an unknown issuer: possible forgery")
     UNKNOWN_CARD = "unknown_card", _("card unknown to the system")
     DATA_MISMATCH = "data_mismatch", _("chip data differ from the records")
+
+
+# What a read of a chip new to the system is diagnosed: at hand-over its latest read is
+# looked up by chip serial (reader_bridge.new_card) through a partial index of these.
+NEW_CHIP_DIAGNOSES = (Diagnosis.UNKNOWN_CARD, Diagnosis.INVALID_SIGNATURE,
+                      Diagnosis.UNKNOWN_ISSUER)
 
 
 class ProcessingState(models.TextChoices):
@@ -246,6 +274,9 @@ class CardRead(models.Model):
             models.Index(fields=["device", "-received_at"]),
             models.Index(fields=["received_at"], condition=Q(state="pending"),
                          name="card_read_pending"),
+            models.Index(fields=["chip_serial", "-processed_at"],
+                         condition=Q(diagnosis__in=NEW_CHIP_DIAGNOSES),
+                         name="card_read_new_chip"),
         ]
 
     def __str__(self) -> str:

@@ -62,8 +62,11 @@ PROCESSING_FLAG_SECONDS = 50
 # --- enrolment -----------------------------------------------------------------------
 
 
-def enrolment_code_create(*, unit: Unit, created_by: Any = None) -> EnrolmentCode:
-    return EnrolmentCode.objects.create(unit=unit, created_by=created_by)
+def enrolment_code_create(*, unit: Unit | None = None, for_ssos: bool = False,
+                          created_by: Any = None) -> EnrolmentCode:
+    """A code for a reader of a dean's office `unit`, or (`for_ssos`) of SSOS."""
+    return EnrolmentCode.objects.create(unit=None if for_ssos else unit, for_ssos=for_ssos,
+                                        created_by=created_by)
 
 
 def device_enrol(*, code: str, public_key_pem: str, name: str,
@@ -77,6 +80,7 @@ def device_enrol(*, code: str, public_key_pem: str, name: str,
         if enrolment is None or not enrolment.is_usable(now):
             raise EnrolmentRefused(_("The enrolment code is unknown, used or expired."))
         device = ReaderDevice.objects.create(name=name, unit_id=enrolment.unit_id,
+                                             for_ssos=enrolment.for_ssos,
                                              public_key_pem=public_key_pem.strip(),
                                              enrolled_at=now)
         enrolment.used_at = now
@@ -300,13 +304,17 @@ def pending_reads_resend(*, older_than: dt.timedelta = dt.timedelta(minutes=1)) 
 
 
 def devices_for_user(user: Any):
-    """Readers a staff member may ask for a read: those of their units."""
-    from cards.roles import unit_ids_of
+    """Readers a staff member may ask for a read: those of their units, and SSOS's for
+    the SSOS assessors."""
+    from cards.roles import Role, roles_of, unit_ids_of
 
     devices = ReaderDevice.objects.filter(revoked_at__isnull=True).select_related("unit")
     if user.is_superuser:
         return devices
-    return devices.filter(unit_id__in=unit_ids_of(user))
+    mine = Q(unit_id__in=unit_ids_of(user))
+    if Role.SSOS in roles_of(user):
+        mine |= Q(for_ssos=True)
+    return devices.filter(mine)
 
 
 def read_request_create(*, user: Any, device_id: Any, card: Card | None = None,

@@ -122,3 +122,29 @@ def test_no_leak_across_roles_units_and_endpoints_and_no_full_pesel_anywhere(wor
                 assert pesel not in text, (who, url, "full PESEL")
     print(f"isolation: {checked} answers checked, {refused} refusals, 0 leaks")
     assert checked > 300
+
+
+def test_ssos_reads_show_on_the_ssos_desk_and_on_card_pages_only_to_who_sees_the_card(world):
+    """SSOS's reader is university-wide: its reads of unit A's and unit B's cards open them
+    on SSOS's desk; a dean's office sees neither read on its desk, and the read of a card
+    only on the page of a card it could see anyway."""
+    from reader_bridge.models import Diagnosis
+    from tests.reader_bridge.factories import ReaderDeviceFactory
+    from tests.reader_bridge.test_live import make_read
+
+    users, things = world
+    ssos_reader = ReaderDeviceFactory(unit=None, for_ssos=True, name="ssos-pc")
+    reads = {side: make_read(thing["card"], ssos_reader, diagnosis=Diagnosis.OK)
+             for side, thing in things.items()}
+    for who, user in users.items():
+        client = APIClient()
+        client.force_login(user)
+        desk = client.get("/readers/desk.json")
+        desk_ids = {row["id"] for row in desk.json()["reads"]} if desk.status_code == 200 else set()
+        assert desk_ids == ({read.pk for read in reads.values()}
+                            if who in ("ssos", "admin") else set()), who
+        for side, thing in things.items():
+            answer = client.get(f"/readers/reads/?card={thing['card'].pk}")
+            listed = ({row["id"] for row in answer.json()["reads"]}
+                      if answer.status_code == 200 else set())
+            assert (reads[side].pk in listed) == may_see(who, side), (who, side)

@@ -69,3 +69,46 @@ def test_desk_refuses_a_bad_since_and_holders(client, deans_office, outsider):
     client.force_login(outsider)
     assert client.get(reverse("reader_bridge:desk")).status_code == 403
     assert client.get(reverse("reader_bridge:desk-poll")).status_code == 403
+
+
+def test_an_ssos_reader_opens_any_units_card_or_its_case_on_the_assessors_desk(
+        client, ssos, deans_office, unit, other_unit):
+    ssos_reader = ReaderDeviceFactory(unit=None, for_ssos=True, name="ssos-pc")
+    elsewhere = CardFactory(serving_unit=other_unit)
+    taken_in = CardFactory(serving_unit=unit)
+    case = open_case(taken_in, "fault", deans_office)
+    make_read(elsewhere, ssos_reader, diagnosis=Diagnosis.OK, minutes_ago=1)
+    make_read(taken_in, ssos_reader, diagnosis=Diagnosis.OK)
+    client.force_login(ssos)
+
+    rows = client.get(reverse("reader_bridge:desk-poll")).json()["reads"]
+
+    assert [(row["reader"], row["open_url"]) for row in rows] == [
+        ("ssos-pc", reverse("warranty:detail", args=[case.pk])),
+        ("ssos-pc", reverse("cards:detail", args=[elsewhere.pk])),
+    ]
+    client.force_login(deans_office)  # SSOS's reader is not the dean's office's
+    assert client.get(reverse("reader_bridge:desk-poll")).json()["reads"] == []
+
+
+def test_ssos_enrols_its_own_reader(client, ssos):
+    from reader_bridge.services import device_enrol, enrolment_code_create
+
+    from .factories import device_key, public_pem
+
+    code = enrolment_code_create(for_ssos=True)
+    device = device_enrol(code=code.code, public_key_pem=public_pem(device_key()),
+                          name="ssos-pc")
+
+    assert (device.unit, device.for_ssos, str(device)) == (None, True, "ssos-pc (SSOS)")
+    client.force_login(ssos)
+    assert "ssos-pc" in client.get(reverse("reader_bridge:desk")).content.decode()
+
+
+def test_a_reader_belongs_to_a_unit_or_to_ssos(unit):
+    from django.db import IntegrityError, transaction
+
+    with transaction.atomic(), pytest.raises(IntegrityError):
+        ReaderDeviceFactory(unit=unit, for_ssos=True)
+    with transaction.atomic(), pytest.raises(IntegrityError):
+        ReaderDeviceFactory(unit=None, for_ssos=False)
