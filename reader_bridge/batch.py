@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from warranty.models import Case
+from warranty.next_steps import NextStep, next_step
 from warranty.rules import REMEDIES
 
 from .extension import extension_session_start
@@ -69,6 +70,7 @@ class Row:
     detail: str = ""
     remedy: str = ""
     case: Case | None = None
+    next_step: NextStep | None = None  # the refusal's, when it is not the case link
 
     def as_json(self) -> dict:
         card, case = self.card, self.case
@@ -81,6 +83,8 @@ class Row:
             "card_url": reverse("cards:detail", args=[card.pk]) if card else "",
             "case": _("Case %(number)s") % {"number": case.number} if case else "",
             "case_url": reverse("warranty:detail", args=[case.pk]) if case else "",
+            "next_label": self.next_step.label if self.next_step else "",
+            "next_url": self.next_step.url if self.next_step else "",
         }
 
 
@@ -106,7 +110,8 @@ def _job_row(job: ChipWriteJob, now: dt.datetime) -> Row:
     return row
 
 
-def _refusal_row(refusal: ExtensionRefusal, case: Case | None) -> Row:
+def _refusal_row(refusal: ExtensionRefusal, case: Case | None, user: Any,
+                 today: dt.date) -> Row:
     key = f"card-{refusal.card_id}" if refusal.card_id else f"refusal-{refusal.pk}"
     row = Row(key=key, at=refusal.at, first_at=refusal.at, card=refusal.card,
               status=Status.REFUSED,
@@ -117,21 +122,29 @@ def _refusal_row(refusal: ExtensionRefusal, case: Case | None) -> Row:
         steps.append(_("Set the card aside: case %(number)s is open with the read.")
                      % {"number": case.number})
     row.remedy = " ".join(steps)
+    if refusal.card is not None:
+        step = next_step(user, refusal.card, today=today,
+                         extension_error=refusal.extension_error, open_case=case)
+        if step and not (case and step.url == reverse("warranty:detail", args=[case.pk])):
+            row.next_step = step
     return row
 
 
-def batch_rows(session: ExtensionSession, now: dt.datetime) -> list[Row]:
+def batch_rows(session: ExtensionSession, now: dt.datetime, user: Any) -> list[Row]:
     """One row per card with its latest news, the card that came in last on top. A card
     extended in this batch stays "extended": a later insertion of it (refused, as it
     needs no extension now) does not hide that."""
     jobs = (ChipWriteJob.objects.filter(session=session, kind=JobKind.WRITE_ELS)
             .select_related("card__holder").defer("old_file", "new_file", "content"))
     refusals = list(ExtensionRefusal.objects.filter(session=session)
-                    .select_related("card__holder"))
+                    .select_related("card__holder")
+                    .prefetch_related("card__holder__enrolments",
+                                      "card__holder__employments"))
+    today = timezone.localdate(now)
     cases = Case.objects.in_bulk([r.case_id for r in refusals if r.case_id])
     rows: dict[str, Row] = {}
     for row in [*(_job_row(job, now) for job in jobs),
-                *(_refusal_row(r, cases.get(r.case_id)) for r in refusals)]:
+                *(_refusal_row(r, cases.get(r.case_id), user, today) for r in refusals)]:
         known = rows.get(row.key)
         if known is None:
             rows[row.key] = row

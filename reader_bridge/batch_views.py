@@ -67,7 +67,7 @@ def batch_detail(request, pk: int):
     _may_extend(request.user)
     session = _batch(request.user, pk)
     now = timezone.now()
-    rows = batch_rows(session, now)
+    rows = batch_rows(session, now, request.user)
     return render(request, "reader_bridge/batch_detail.html", {
         "session": session, "rows": rows, "counts": batch_counts(rows),
         "is_open": session.is_open(now), "now": now,
@@ -82,7 +82,7 @@ def batch_progress(request, pk: int):
     session = _batch(request.user, pk)
     since = parse_datetime(request.GET.get("since", "")) if request.GET.get("since") else None
     now = timezone.now()
-    rows = batch_rows(session, now)
+    rows = batch_rows(session, now, request.user)
     return JsonResponse({
         "now": now.isoformat(), "open": session.is_open(now),
         "counts": batch_counts(rows),

@@ -11,10 +11,12 @@ import datetime as dt
 from typing import Any
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cards.selectors import card_list_for_user
 from warranty.models import OPEN_STATES, Case
+from warranty.next_steps import next_step
 
 from .models import CardRead
 from .selectors import read_row, reads_at_devices
@@ -31,9 +33,11 @@ def desk_rows(user: Any, *, since: dt.datetime | None = None) -> list[dict]:
 
 def _with_pages(user: Any, reads: list[CardRead]) -> list[dict]:
     card_ids = {read.card_id for read in reads if read.card_id}
-    visible = set(card_list_for_user(user).filter(pk__in=card_ids).values_list("pk", flat=True))
+    visible = card_list_for_user(user).filter(pk__in=card_ids).prefetch_related(
+        "holder__enrolments", "holder__employments").in_bulk()
     open_cases = dict(Case.objects.filter(card_id__in=visible, state__in=OPEN_STATES)
                       .values_list("card_id", "pk"))
+    today = timezone.localdate()
     rows = []
     for read in reads:
         row = read_row(read)
@@ -44,5 +48,8 @@ def _with_pages(user: Any, reads: list[CardRead]) -> list[dict]:
             row["open_url"] = reverse("warranty:detail", args=[open_cases[read.card_id]])
         elif read.card_id in visible:
             row["open_url"] = reverse("cards:detail", args=[read.card_id])
+        step = next_step(user, visible[read.card_id], today=today) if (
+            read.card_id in visible) else None
+        row["next_label"], row["next_url"] = (step.label, step.url) if step else ("", "")
         rows.append(row)
     return rows

@@ -172,11 +172,17 @@ def _read_refusal(read: CardRead, card: Card, els: chip.ElsFile | None,
     refusal = rules.extension_refusal(card, timezone.localdate(now), now)
     if refusal is None:
         return None, ""
+    return refusal, extension_error_of(refusal, card)
+
+
+def extension_error_of(refusal: str, card: Card) -> str:
+    """The procedure's error an `extension_refusal` is, or "" for a card that needs no
+    extension or cannot have one (no case is opened for those)."""
     if refusal.startswith(rules.NO_SIGNING_CERTIFICATE):
-        return refusal, ExtensionError.NO_CERTIFICATE
+        return ExtensionError.NO_CERTIFICATE
     if refusal.startswith(rules.not_settled(card.holder)):
-        return refusal, ExtensionError.NOT_SETTLED
-    return refusal, ""  # a card that needs no extension or cannot have one: no case
+        return ExtensionError.NOT_SETTLED
+    return ""
 
 
 def _start_write(session: ExtensionSession, read: CardRead, card: Card, els: chip.ElsFile,

@@ -145,17 +145,28 @@ def _pending_request(read: CardRead) -> ReadRequest | None:
 def _compare(els: chip.ElsFile, card: Card, result: dict) -> list[str]:
     """Differences between the chip and the records; the validity date is informative."""
     data, holder = els.data, card.holder
-    mismatches, notes = [], []
-    if data.pesel and holder.pesel_hash and pesel_digest(data.pesel) != holder.pesel_hash:
-        mismatches.append("PESEL on the chip differs from the holder's")
-    if data.album_number and holder.album_number and data.album_number != holder.album_number:
-        mismatches.append("album number on the chip differs from the holder's")
+    mismatches, notes = [f"{MISMATCH_NAMES[key]} on the chip differs from the holder's"
+                         for key in holder_mismatches(data, holder)], []
     surnames = " ".join(data.surnames).casefold()
     if surnames and holder.last_name.casefold() not in surnames:
         notes.append("surname on the chip differs from the holder's")
     if data.valid_until != card.valid_until:
         notes.append(f"validity on the chip {data.valid_until}, in the system {card.valid_until}")
     result["comparison"] = {"card_id": card.pk, "mismatches": mismatches, "notes": notes}
+    return mismatches
+
+
+MISMATCH_NAMES = {"pesel": "PESEL", "album_number": "album number"}
+
+
+def holder_mismatches(data: chip.ElsData, holder) -> list[str]:
+    """Which of the identifying fields on the chip ("pesel", "album_number") are not the
+    holder's (compared only where both sides have one; the PESEL through its hash)."""
+    mismatches = []
+    if data.pesel and holder.pesel_hash and pesel_digest(data.pesel) != holder.pesel_hash:
+        mismatches.append("pesel")
+    if data.album_number and holder.album_number and data.album_number != holder.album_number:
+        mismatches.append("album_number")
     return mismatches
 
 

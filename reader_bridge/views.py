@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cards.roles import is_staff_member
 from cards.selectors import card_get_for_user, card_list_for_user
+from warranty.bulk import stack_to_hand_over
 from warranty.selectors import case_get_for_user
 
 from .desk import desk_rows
@@ -24,6 +25,7 @@ from .errors import ReaderBridgeError
 from .extension import extension_session_start
 from .extension_status import extension_status
 from .forms import ExtensionStartForm, ReadRequestForm
+from .new_card import new_card_row
 from .selectors import pending_request_for, pending_row, read_row, reads_for_card
 from .services import devices_for_user, read_request_create
 
@@ -79,6 +81,23 @@ def desk_poll(request):
     except forms.ValidationError:
         return _bad_since()
     return JsonResponse({"now": now.isoformat(), "reads": desk_rows(request.user, since=since)})
+
+
+@require_GET
+@login_required
+def new_card_read(request, case_pk: int | None = None):
+    """JSON for the hand-over form of one case, or of the hand-over stack: the new card
+    just put on my reader (`?since=`)."""
+    _staff_only(request)
+    cases = ([case_get_for_user(request.user, case_pk)] if case_pk is not None
+             else stack_to_hand_over(request.user))
+    now = timezone.now()
+    try:
+        since = _since_param(request, now)
+    except forms.ValidationError:
+        return _bad_since()
+    return JsonResponse({"now": now.isoformat(),
+                         "read": new_card_row(request.user, cases, since=since)})
 
 
 @require_GET

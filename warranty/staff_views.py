@@ -26,7 +26,7 @@ from cards.roles import is_staff_member
 from cards.selectors import card_get_for_user
 
 from . import policy, services
-from .bulk import BULK_STEPS, cases_step_in_bulk
+from .bulk import BULK_STEPS, BulkResult, cases_step_in_bulk
 from .models import Attachment, CaseKind
 from .page_selectors import (
     card_cases_for_user,
@@ -99,6 +99,12 @@ def case_bulk_step(request: HttpRequest) -> HttpResponse:
     except CardActionError as exc:
         messages.error(request, exc.message)
         return redirect(back)
+    report_bulk_result(request, action, result)
+    return redirect(back)
+
+
+def report_bulk_result(request: HttpRequest, action: str, result: BulkResult) -> None:
+    """The cases done in one message, each refusal in its own, with its reason."""
     if result.done:
         messages.success(request, ngettext(
             "%(step)s — done for %(count)d case: %(cases)s.",
@@ -107,7 +113,6 @@ def case_bulk_step(request: HttpRequest) -> HttpResponse:
             "cases": ", ".join(result.done)})
     for number, reason in result.refused:
         messages.error(request, _("%(case)s: %(reason)s") % {"case": number, "reason": reason})
-    return redirect(back)
 
 
 # --- the case page -------------------------------------------------------------------
@@ -291,7 +296,10 @@ def case_open(request: HttpRequest, card_pk: int, kind: str) -> HttpResponse:
     refusal = policy.open_refusal(request.user, kind, card)
     if refusal:
         raise PermissionDenied(refusal)
-    form = OpenCaseForm(request.POST or None, kind=kind, card=card)
+    # A refusal's next step links here with its ground or error prefilled.
+    prefill = {name: request.GET[name] for name in ("ground", "extension_error")
+               if name in request.GET}
+    form = OpenCaseForm(request.POST or None, kind=kind, card=card, initial=prefill)
     status = 200
     if request.method == "POST":
         status = 400

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import staff_views, views
+from . import handover_views, staff_views, views
 
 app_name = "warranty"
 urlpatterns = [
@@ -10,6 +10,7 @@ urlpatterns = [
     # Staff and holder pages (warranty.staff_views).
     path("", staff_views.case_queue, name="list"),
     path("bulk/", staff_views.case_bulk_step, name="bulk"),
+    path("hand-over/", handover_views.hand_over_stack, name="hand-over-stack"),
     path("mine/", staff_views.my_cases, name="mine"),
     path("open/<int:card_pk>/<slug:kind>/", staff_views.case_open, name="open"),
     path("<int:pk>/", staff_views.case_detail, name="detail"),

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from django import template
+from django.urls import reverse
 from django.utils import timezone
 from django_fsm import can_proceed
 
 from cards import policy, rules
 from cards.actions import ACTIONS
 from cards.roles import is_staff_member
+from warranty.next_steps import next_step
 
+from ..extension import extension_error_of
 from ..extension_status import extension_status
 from ..forms import ExtensionStartForm, ReadRequestForm
 from ..models import CardRead
@@ -66,12 +69,29 @@ def card_extension(context, card):
         return {"show": False}
     offered = can_proceed(card.extend) and policy.refusal_for_user(user, "extend", card) is None
     devices = list(devices_for_user(user)) if offered else []
+    today = timezone.localdate()
+    refusal = rules.extension_refusal(card, today) if offered else None
     return {
         "show": True,
         "card": card,
         "offer": ACTIONS["extend"] if offered else None,
-        "refusal": rules.extension_refusal(card, timezone.localdate()) if offered else None,
+        "refusal": refusal,
+        "next_step": next_step(user, card, today=today,
+                               extension_error=extension_error_of(refusal, card))
+        if refusal else None,
         "form": ExtensionStartForm.for_display(devices) if devices else None,
         "status": extension_status(card),
         "csrf_token": context.get("csrf_token"),
     }
+
+
+@register.inclusion_tag("reader_bridge/new_card_read.html", takes_context=True)
+def new_card_read(context, case=None, serial_input_id=""):
+    """On a hand-over form: the new card put on my reader fills the chip serial input
+    (`serial_input_id`; on the stack without a `case`, the input of the case the chip's
+    data name), or shows why that chip is refused; typing is the fallback."""
+    devices = list(devices_for_user(context["request"].user))
+    url = (reverse("reader_bridge:new-card", args=[case.pk]) if case is not None
+           else reverse("reader_bridge:new-card-stack"))
+    return {"url": url, "readers": ", ".join(device.name for device in devices),
+            "serial_input_id": serial_input_id, "now": timezone.now()}

@@ -33,6 +33,11 @@
       link.href = data.case_url;
       li.appendChild(link);
     }
+    if (data.next_url) {  // the refusal's next step, as on the card page
+      const next = part("a", "button primary batch-next", data.next_label);
+      next.href = data.next_url;
+      li.appendChild(next);
+    }
     return li;
   }
 

@@ -50,6 +50,13 @@
       report.textContent = read.report_label;
       remedy.append(document.createElement("br"), report);
     }
+    if (read.next_url) {  // the refusal's next step, as on the card page
+      const next = document.createElement("a");
+      next.className = "button primary next-step";
+      next.href = read.next_url;
+      next.textContent = read.next_label;
+      remedy.append(document.createElement("br"), next);
+    }
     tr.appendChild(remedy);
     return tr;
   }

@@ -1,0 +1,101 @@
+"""A refusal offers its next step as a button, the same on the card page, the batch page
+and the reader desk (`warranty.next_steps`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+
+import pytest
+
+from django.urls import reverse
+from django.utils import timezone
+
+from cards.models import EnrolmentStatus
+from reader_bridge.models import Diagnosis, ExtensionRefusal, ExtensionSession
+
+from .test_live import make_read
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def removed(extendable):
+    """A student finally removed from the list: the extension is refused (not settled)
+    and the ground for invalidation holds."""
+    extendable.holder.enrolments.update(status=EnrolmentStatus.REMOVED)
+    return extendable
+
+
+def is_checked(page: str, value: str) -> bool:
+    radio = re.search(rf'<input[^>]*value="{value}"[^>]*>', page)
+    return radio is not None and " checked" in radio[0]
+
+
+def invalidation_url(card) -> str:
+    return reverse("warranty:open", args=[card.pk, "invalidation"]) + "?ground=removed_from_list"
+
+
+def test_card_page_offers_the_invalidation_with_the_ground_prefilled(client, deans_office,
+                                                                     removed):
+    client.force_login(deans_office)
+
+    page = html.unescape(client.get(reverse("cards:detail", args=[removed.pk])).content.decode())
+
+    assert "nie jest rozliczon" in page
+    assert f'href="{invalidation_url(removed)}">Załóż unieważnienie</a>' in page
+    form = client.get(invalidation_url(removed)).content.decode()
+    assert is_checked(form, "removed_from_list")
+
+
+def test_a_holder_not_settled_otherwise_gets_the_extension_failure_recorded(
+        client, deans_office, extendable):
+    extendable.holder.enrolments.update(cycle_code="OLD")
+    client.force_login(deans_office)
+    url = (reverse("warranty:open", args=[extendable.pk, "extension_failure"])
+           + "?extension_error=not_settled")
+
+    page = html.unescape(client.get(reverse("cards:detail", args=[extendable.pk]))
+                         .content.decode())
+
+    assert f'href="{url}">Zapisz błąd przedłużenia</a>' in page
+    assert "Załóż unieważnienie" not in page
+    assert is_checked(client.get(url).content.decode(), "not_settled")
+
+
+def test_the_reader_desk_offers_the_same_step(client, deans_office, removed, device):
+    make_read(removed, device, diagnosis=Diagnosis.EXPIRED)
+    client.force_login(deans_office)
+
+    row = client.get(reverse("reader_bridge:desk-poll")).json()["reads"][0]
+
+    assert (row["next_label"], row["next_url"]) == ("Załóż unieważnienie",
+                                                    invalidation_url(removed))
+    assert "Załóż unieważnienie" in client.get(reverse("reader_bridge:desk")).content.decode()
+
+
+def test_the_batch_page_offers_the_same_step(client, deans_office, removed, device):
+    session = ExtensionSession.objects.create(
+        device=device, started_by=deans_office,
+        expires_at=timezone.now() + dt.timedelta(hours=1))
+    ExtensionRefusal.objects.create(session=session, card=removed, reason="nie rozliczony",
+                                    extension_error="not_settled")
+    client.force_login(deans_office)
+
+    rows = client.get(reverse("reader_bridge:batch-progress", args=[session.pk])).json()["rows"]
+
+    assert (rows[0]["next_label"], rows[0]["next_url"]) == ("Załóż unieważnienie",
+                                                            invalidation_url(removed))
+
+
+def test_no_step_is_offered_that_the_role_may_not_take(client, ssos, removed):
+    from .factories import ReaderDeviceFactory
+
+    make_read(removed, ReaderDeviceFactory(unit=None, for_ssos=True), diagnosis=Diagnosis.OK)
+    client.force_login(ssos)  # SSOS reads the card, but only a dean's office invalidates
+
+    row = client.get(reverse("reader_bridge:desk-poll")).json()["reads"][0]
+
+    assert row["open_url"] == reverse("cards:detail", args=[removed.pk])
+    assert (row["next_label"], row["next_url"]) == ("", "")

@@ -1,0 +1,57 @@
+"""The hand-over stack: the new cards ready for pick-up, handed over together.
+
+Each row takes its new card's number and chip serial (the chip serial filled in by the
+card put on the reader, `{% new_card_read %}`); every filled row is handed over in its own
+transaction (`bulk.cases_hand_over_in_bulk`), so one refusal leaves the others done.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from cards.errors import CardActionError
+from cards.models import EventSource
+from cards.roles import is_staff_member
+
+from .bulk import HandOver, cases_hand_over_in_bulk, stack_to_hand_over
+from .staff_views import report_bulk_result
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def hand_over_stack(request: HttpRequest) -> HttpResponse:
+    if not is_staff_member(request.user):
+        raise PermissionDenied
+    stack = stack_to_hand_over(request.user)
+    if request.method == "POST":
+        hand_overs = _filled_rows(request, stack)
+        if not hand_overs:
+            messages.error(request, _("Fill in the new card of at least one case."))
+        else:
+            try:
+                result = cases_hand_over_in_bulk(hand_overs=hand_overs, actor=request.user,
+                                                 source=EventSource.WEB)
+            except CardActionError as exc:
+                messages.error(request, exc.message)
+            else:
+                report_bulk_result(request, "hand_over", result)
+        return redirect("warranty:hand-over-stack")
+    return render(request, "warranty/hand_over_stack.html", {"stack": stack})
+
+
+def _filled_rows(request: HttpRequest, stack: list) -> list[HandOver]:
+    rows = []
+    for case in stack:
+        number = request.POST.get(f"number-{case.pk}", "").strip()[:30]
+        serial = request.POST.get(f"serial-{case.pk}", "").strip()[:64]
+        if number or serial:
+            rows.append(HandOver(case_id=case.pk,
+                                 expected_state=request.POST.get(f"state-{case.pk}", ""),
+                                 new_number=number, new_chip_serial=serial))
+    return rows
