@@ -95,3 +95,62 @@ def test_ssos_reader_opens_the_case_of_the_card_put_on_it(page, login, both_widt
                 signature=signed_headers(device, body)["HTTP_X_READER_SIGNATURE"])
     page.wait_for_url(f"**/cases/{case.pk}/", timeout=5000)
     both_widths("reader-ssos-case")
+
+
+def _ready(card, clerk):
+    case = open_case(card, "lost", clerk, note="zgubiona")
+    payment_waive(case_id=case.pk, actor=clerk, source="web", reason="zwolnienie")
+    act(case, "order_duplicate", clerk)
+    return act(case, "mark_ready", clerk)
+
+
+def test_a_stack_of_new_cards_is_handed_over_from_the_reader(page, login, both_widths, scene,
+                                                             ready_for_pickup):
+    natalia = CardFactory(serving_unit=scene.unit, number="ELS-000043", holder=HolderFactory(
+        first_name="Natalia", last_name="Malinowska", album_number="200001"))
+    second = _ready(natalia, scene.clerk)
+    device = ReaderDeviceFactory(unit=scene.unit, name="pc-dziekanat")
+    login("dziekanat")
+    page.goto(reverse("warranty:list") + "?queue=to_hand_over")
+    page.get_by_role("link", name="Wydaj kilka nowych legitymacji naraz").click()
+    page.wait_for_url("**/cases/hand-over/")
+
+    put_on_reader(device, natalia, "04C0FFEE0000E2")
+    natalia_serial = page.locator(f'[data-serial-for="{second.pk}"]')
+    page.wait_for_function(f"document.querySelector('[data-serial-for=\"{second.pk}\"]')"
+                           ".value === '04C0FFEE0000E2'", timeout=5000)
+    put_on_reader(device, scene.card, "04C0FFEE0000E1")
+    page.wait_for_function(
+        f"document.querySelector('[data-serial-for=\"{ready_for_pickup.pk}\"]')"
+        ".value === '04C0FFEE0000E1'", timeout=5000)
+    page.locator(f'[data-number-for="{ready_for_pickup.pk}"]').fill("ELS-2026-900021")
+    page.locator(f'[data-number-for="{second.pk}"]').fill("ELS-000042")  # a card's already
+    both_widths("reader-handover-stack")
+    page.get_by_role("button", name="Wydaj wypełnione legitymacje").click()
+
+    page.get_by_text("wykonano w 1 zgłoszeniu").wait_for()
+    assert "już istnieje" in page.locator(".messages").inner_text()
+    assert natalia_serial.count() == 1  # Natalia's case stays on the stack
+    both_widths("reader-handover-stack-done")
+    ready_for_pickup.refresh_from_db()
+    second.refresh_from_db()
+    assert (ready_for_pickup.state, second.state) == (CaseState.HANDED_OVER,
+                                                      CaseState.READY_FOR_PICKUP)
+
+
+def test_a_refused_extension_offers_the_invalidation_with_its_ground(page, login,
+                                                                    both_widths, scene):
+    from cards.models import EnrolmentStatus
+    from tests.factories import EnrolmentFactory
+
+    EnrolmentFactory(holder=scene.holder, unit=scene.unit, status=EnrolmentStatus.REMOVED)
+    login("dziekanat")
+    page.goto(reverse("cards:detail", args=[scene.card.pk]))
+    button = page.locator("#card-extension").get_by_role("link", name="Załóż unieważnienie")
+    button.wait_for()
+    both_widths("reader-next-step-card")
+
+    button.click()
+    page.wait_for_url("**/invalidation/?ground=removed_from_list")
+    assert page.locator('input[value="removed_from_list"]').is_checked()
+    both_widths("reader-next-step-invalidation")

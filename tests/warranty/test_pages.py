@@ -318,7 +318,7 @@ def test_case_page_query_count_does_not_grow(client, ssos, deans_office, unit,
     case = act(open_case(CardFactory(serving_unit=unit), "fault", deans_office),
                "receive_card", ssos)
     client.force_login(ssos)
-    with django_assert_max_num_queries(11) as few:
+    with django_assert_max_num_queries(12) as few:
         client.get(_detail(case))
     for n in range(10):
         case_comment_add(case_id=case.pk, actor=ssos, body=f"uwaga {n}")
