@@ -5,6 +5,7 @@ read on the assessor's screen."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from django.urls import reverse
 
@@ -117,12 +118,10 @@ def test_a_stack_of_new_cards_is_handed_over_from_the_reader(page, login, both_w
 
     put_on_reader(device, natalia, "04C0FFEE0000E2")
     natalia_serial = page.locator(f'[data-serial-for="{second.pk}"]')
-    page.wait_for_function(f"document.querySelector('[data-serial-for=\"{second.pk}\"]')"
-                           ".value === '04C0FFEE0000E2'", timeout=5000)
+    expect(natalia_serial).to_have_value("04C0FFEE0000E2", timeout=5000)
     put_on_reader(device, scene.card, "04C0FFEE0000E1")
-    page.wait_for_function(
-        f"document.querySelector('[data-serial-for=\"{ready_for_pickup.pk}\"]')"
-        ".value === '04C0FFEE0000E1'", timeout=5000)
+    expect(page.locator(f'[data-serial-for="{ready_for_pickup.pk}"]')).to_have_value(
+        "04C0FFEE0000E1", timeout=5000)
     page.locator(f'[data-number-for="{ready_for_pickup.pk}"]').fill("ELS-2026-900021")
     page.locator(f'[data-number-for="{second.pk}"]').fill("ELS-000042")  # a card's already
     both_widths("reader-handover-stack")
