@@ -12,7 +12,6 @@ from django.urls import reverse
 from cards.chip_testing import shared_test_pki
 from cards.models import Card
 from reader_bridge.services import read_ingest
-from tests.browser.test_office_journeys import both_widths  # noqa: F401 (a fixture)
 from tests.factories import CardFactory, HolderFactory
 from tests.reader_bridge.factories import (
     ReaderDeviceFactory,
