@@ -196,11 +196,11 @@ def case_get_for_user(user: Any, pk: int) -> Case:
 
 
 def _attach_people(case: Case) -> None:
-    fields = [Case._meta.get_field(name) for name in CASE_PEOPLE]
-    ids = {getattr(case, field.attname) for field in fields} - {None}
+    people_fields = [Case._meta.get_field(name) for name in CASE_PEOPLE]
+    ids = {getattr(case, person.attname) for person in people_fields} - {None}
     people = get_user_model().objects.in_bulk(ids) if ids else {}
-    for field in fields:
-        field.set_cached_value(case, people.get(getattr(case, field.attname)))
+    for person in people_fields:
+        person.set_cached_value(case, people.get(getattr(case, person.attname)))
 
 
 # --- timeline ------------------------------------------------------------------------

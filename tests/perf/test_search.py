@@ -84,7 +84,7 @@ def test_api_search(client, deans_office, cases):
 
 
 def _found(client, url, query):
-    return {getattr(row, "number") for row in
+    return {row.number for row in
             client.get(url, {"q": query}).context["page"].object_list}
 
 
