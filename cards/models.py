@@ -26,6 +26,7 @@ from .fields import EncryptedPeselField, PeselHashField
 from .folding import SearchFold
 from .grammar import enrolment_status
 from .pesel import mask_pesel, pesel_digest
+from .tally import UnitStateTally
 
 
 class CardKind(models.TextChoices):
@@ -207,7 +208,9 @@ class Holder(models.Model):
                 name="holder_unique_employee_number",
             ),
         ]
-        indexes = [models.Index(fields=["last_name", "first_name"])]
+        # The card list in the holders' order: a page reads its holders from here.
+        indexes = [models.Index(fields=["last_name", "first_name", "id"],
+                                name="holder_name_order")]
 
     def __str__(self) -> str:
         return self.full_name
@@ -583,3 +586,11 @@ class Hologram(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class CardTally(UnitStateTally):
+    """Cards per serving unit and state, kept by triggers on the cards (`cards.tally`)."""
+
+    class Meta:
+        verbose_name = _("card tally entry")
+        verbose_name_plural = _("card tally entries")

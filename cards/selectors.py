@@ -10,10 +10,20 @@ from django.contrib.auth import get_user_model
 from django.db.models import Max, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
-from .models import Card, CardEvent, CardState, Employment, Enrolment, Holder, Hologram
+from .models import (
+    Card,
+    CardEvent,
+    CardState,
+    CardTally,
+    Employment,
+    Enrolment,
+    Holder,
+    Hologram,
+)
 from .pesel import pesel_digest
 from .roles import sees_all_cards, unit_ids_of
 from .search import matching
+from .tally import counts_by_state
 
 
 def units_or_own(user: Any, unit_field: str) -> Q:
@@ -47,6 +57,29 @@ def card_list_for_user(user: Any) -> QuerySet[Card]:
     if sees_all_cards(user):
         return cards
     return cards.filter(units_or_own(user, "serving_unit_id"))
+
+
+def served_cards_by_state(user: Any, states: list[str]) -> dict[str, int]:
+    """Cards per state in `states` that the user serves: every unit's for university-wide
+    roles, a dean's office's own units' (as on `hologram_queue`), read from the tally."""
+    if not getattr(user, "is_authenticated", False):
+        return {}
+    units = None if sees_all_cards(user) else unit_ids_of(user)
+    return counts_by_state(CardTally, states=states, unit_ids=units)
+
+
+# The card list's order: by holder, then card number (`holder_name_order` index).
+CARD_LIST_ORDER = ("holder__last_name", "holder__first_name", "holder_id", "number")
+
+
+def card_list_total(user: Any, state: str = "") -> int | None:
+    """How many cards the list without a search shows to a university-wide role (every
+    card, or those in `state`), from the tally; None for others (their units' cards are
+    counted)."""
+    if not getattr(user, "is_authenticated", False) or not sees_all_cards(user):
+        return None
+    states = [state] if state else list(CardState.values)
+    return sum(served_cards_by_state(user, states).values())
 
 
 def hologram_queue(user: Any, unit_id: int | None = None) -> QuerySet[Card]:

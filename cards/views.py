@@ -15,9 +15,11 @@ from .hooks import actions_offered_elsewhere
 from .models import EventSource
 from .roles import is_staff_member
 from .selectors import (
+    CARD_LIST_ORDER,
     SEARCH_ORDER,
     card_get_for_user,
     card_list_for_user,
+    card_list_total,
     card_search,
     holder_card_view,
 )
@@ -32,14 +34,19 @@ def card_list(request):
         raise PermissionDenied
     form = CardSearchForm(request.GET or None)
     cards = card_list_for_user(request.user)
-    order = ["holder__last_name", "number"]
+    order, query, state = CARD_LIST_ORDER, "", ""
     if form.is_valid():
-        if form.cleaned_data["q"]:
-            cards = card_search(cards, form.cleaned_data["q"])
+        query, state = form.cleaned_data["q"], form.cleaned_data["state"]
+        if query:
+            cards = card_search(cards, query)
             order = SEARCH_ORDER
-        if form.cleaned_data["state"]:
-            cards = cards.filter(state=form.cleaned_data["state"])
-    page = Paginator(cards.order_by(*order), PAGE_SIZE).get_page(request.GET.get("page"))
+        if state:
+            cards = cards.filter(state=state)
+    paginator = Paginator(cards.order_by(*order), PAGE_SIZE)
+    total = None if query else card_list_total(request.user, state)
+    if total is not None:
+        paginator.count = total  # a cached property: no COUNT over every card
+    page = paginator.get_page(request.GET.get("page"))
     return render(request, "cards/card_list.html", {"form": form, "page": page})
 
 

@@ -1,6 +1,7 @@
 """The landing page per role: what needs my action now, as counts that link into the
-queues. Counts are aggregated in the database: one query for the cases, one for the
-cards, one or two for a holder's own overview, whatever the number of rows."""
+queues. One query for the cases and one for the cards, read from the tallies the
+database keeps per unit and state (`cards.tally`), and one or two for a holder's own
+overview, whatever the number of rows."""
 
 from __future__ import annotations
 
@@ -8,14 +9,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from cards.models import CardState
 from cards.roles import Role, is_staff_member, roles_of
-from cards.selectors import card_list_for_user
+from cards.selectors import served_cards_by_state
 from reports.access import can_view_reports
 from warranty.page_selectors import holder_overview, queue_counts
 from warranty.selectors import QUEUES
@@ -71,11 +71,6 @@ DEANS_CARD_STATES = [(S.AWAITING_HOLOGRAM, _("Cards awaiting a hologram"), "acti
                       "cards:holograms")]
 
 
-def _card_counts(user: Any, states: list[str]) -> dict[str, int]:
-    return card_list_for_user(user).filter(state__in=states).aggregate(
-        **{state: Count("state", filter=Q(state=state)) for state in states})
-
-
 def _role_panel(role: str, counts: dict[str, int]) -> Panel:
     panel = Panel(ROLE_TITLES[role])
     for name, tone in ROLE_QUEUES[role]:
@@ -93,9 +88,9 @@ def _staff_panels(user: Any) -> list[Panel]:
     panels = [_role_panel(role, counts) for role in ROLE_QUEUES if role in roles]
     card_states = [state for state, _label, _tone, _page in DEANS_CARD_STATES]
     if Role.DEANS_OFFICE in roles or user.is_superuser:
-        cards = _card_counts(user, card_states)
+        cards = served_cards_by_state(user, card_states)
         target = panels[0] if panels and Role.DEANS_OFFICE in roles else overview
-        target.tiles += [Tile(label, cards[state], reverse(page), tone)
+        target.tiles += [Tile(label, cards.get(state, 0), reverse(page), tone)
                          for state, label, tone, page in DEANS_CARD_STATES]
     if user.is_superuser:
         panels = [_admin_panel(counts)]

@@ -299,6 +299,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "reports.tasks.card_event_days_refresh_task", "schedule": 86400.0,
         "kwargs": {"full": True},
     },
+    # The queues' and dashboards' counts: their +1/-1 entries summed per unit and state.
+    "cards-fold-tallies": {
+        "task": "cards.tasks.tallies_fold_task", "schedule": 60.0,
+    },
 }
 
 # Retention: raw reads (message and chip files, with the full PESEL) and photos of closed

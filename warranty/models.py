@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
 from cards.models import Card, CardKind, HistoryEntry, Holder, Unit
+from cards.tally import UnitStateTally
 
 
 class CaseKind(models.TextChoices):
@@ -163,6 +164,10 @@ class Case(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
                          name="case_open_waiting", condition=IS_OPEN),
             models.Index(fields=["unit", "state_changed_at", "id"], include=["state"],
                          name="case_open_unit_waiting", condition=IS_OPEN),
+            # A queue of one state in its order, and the overdue count of a state whose
+            # condition is more than the wait (`page_selectors`), from the index alone.
+            models.Index(fields=["state", "state_changed_at", "id"],
+                         name="case_open_state_waiting", condition=IS_OPEN),
         ]
         constraints = [
             # One piece of work per card at a time; also guards concurrent openings.
@@ -398,7 +403,12 @@ class Payment(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     class Meta:
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
-        indexes = [models.Index(fields=["status", "created_at"])]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            # The unpaid fees as a hash for the overdue count, from the index alone.
+            models.Index(fields=["case"], name="payment_due_case",
+                         condition=Q(status=PaymentStatus.DUE)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case}: {self.amount} {self.currency} ({self.get_status_display()})"
@@ -573,3 +583,11 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} {self.kind} #{self.period}"
+
+
+class CaseTally(UnitStateTally):
+    """Cases per unit and state, kept by triggers on the cases (`cards.tally`)."""
+
+    class Meta:
+        verbose_name = _("case tally entry")
+        verbose_name_plural = _("case tally entries")

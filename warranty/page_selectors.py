@@ -31,6 +31,7 @@ from .models import (
 )
 from .reminders import REMINDER_CONDITIONS, reminder_days
 from .selectors import (
+    QUEUES,
     TimelineEntry,
     case_filter,
     case_list_for_user,
@@ -38,39 +39,100 @@ from .selectors import (
     open_cases_by_state,
     queue_size,
     queues_for_user,
+    with_list_rows,
 )
 from .services import ATTEMPT_STATES
 from .transitions import ATTEMPT_ROLES, OPEN_CARD_ACTION, OPENED_FROM_A_READ, PAYMENT_ROLES
 
 QUEUE_PAGE_SIZE = 25
+QUEUE_ORDER = ("state_changed_at", "pk")  # oldest waiting first
 # Open cases untouched this long are overdue, unless a reminder period says otherwise.
 DEFAULT_OVERDUE_DAYS = 14
+
+
+@dataclass(frozen=True)
+class OverdueParts:
+    """The overdue condition in two parts: states where it is the wait alone, and states
+    whose condition tests more (e.g. a fee still unpaid)."""
+
+    by_wait: Q
+    tested_further: Q
+    tested_states: frozenset[str]
+    longest_wait: dt.timedelta
+
+    @property
+    def condition(self) -> Q:
+        return self.by_wait | self.tested_further if self.tested_states else self.by_wait
+
+
+def overdue_parts(now: dt.datetime | None = None) -> OverdueParts:
+    now = now or timezone.now()
+    by_wait, tested_further = Q(), Q()
+    reminded: set[str] = set()
+    tested: set[str] = set()
+    waits = [dt.timedelta(days=DEFAULT_OVERDUE_DAYS)]
+    for kind, state_condition in REMINDER_CONDITIONS.items():
+        wait = dt.timedelta(days=reminder_days(kind))
+        waits.append(wait)
+        states = {child[1] for child in state_condition.children
+                  if isinstance(child, tuple) and child[0] == "state"}
+        reminded |= states
+        condition = state_condition & Q(state_changed_at__lte=now - wait)
+        if len(state_condition.children) > len(states):
+            tested |= states
+            tested_further |= condition
+        else:
+            by_wait |= condition
+    others = sorted(OPEN_STATES - reminded)
+    cutoff = now - dt.timedelta(days=DEFAULT_OVERDUE_DAYS)
+    by_wait |= Q(state__in=others, state_changed_at__lte=cutoff)
+    return OverdueParts(by_wait, tested_further, frozenset(tested), max(waits))
 
 
 def overdue_condition(now: dt.datetime | None = None) -> Q:
     """Open cases waiting in their state longer than the reminder period for that state
     (the holder has already been reminded) or, for other states, `DEFAULT_OVERDUE_DAYS`."""
+    return overdue_parts(now).condition
+
+
+def _open_and_overdue(user: Any, now: dt.datetime | None) -> dict[str, tuple[int, int]]:
+    """Counted among the few open cases that may be on time (`open_cases_by_state`): those
+    that moved within the longest wait, and those in a state tested further (each an
+    index range, never the open years)."""
     now = now or timezone.now()
-    condition = Q()
-    reminded_states: set[str] = set()
-    for kind, state_condition in REMINDER_CONDITIONS.items():
-        cutoff = now - dt.timedelta(days=reminder_days(kind))
-        condition |= state_condition & Q(state_changed_at__lte=cutoff)
-        reminded_states.update(child[1] for child in state_condition.children
-                               if isinstance(child, tuple) and child[0] == "state")
-    others = sorted(OPEN_STATES - reminded_states)
-    cutoff = now - dt.timedelta(days=DEFAULT_OVERDUE_DAYS)
-    return condition | Q(state__in=others, state_changed_at__lte=cutoff)
+    parts = overdue_parts(now)
+    recent = Q(state_changed_at__gt=now - parts.longest_wait)
+    may_be_on_time = [(recent & ~Q(state__in=sorted(parts.tested_states)), parts.by_wait)]
+    if parts.tested_states:
+        may_be_on_time.append((Q(state__in=sorted(parts.tested_states)), parts.tested_further))
+    return open_cases_by_state(user, may_be_on_time=may_be_on_time)
+
+
+def _sizes(user: Any, by_state: dict[str, tuple[int, int]]) -> dict[str, int]:
+    counts = {"all_open": sum(n for n, _late in by_state.values()),
+              "overdue": sum(late for _n, late in by_state.values())}
+    counts.update((q.name, queue_size(q, by_state)) for q in queues_for_user(user))
+    return counts
 
 
 def queue_counts(user: Any, now: dt.datetime | None = None) -> dict[str, int]:
     """In one query: the size of each of the user's queues (by name), of all their open
     cases ("all_open") and of the overdue ones ("overdue")."""
-    by_state = open_cases_by_state(user, late=overdue_condition(now))
-    counts = {"all_open": sum(n for n, _late in by_state.values()),
-              "overdue": sum(late for _n, late in by_state.values())}
-    counts.update((q.name, queue_size(q, by_state)) for q in queues_for_user(user))
-    return counts
+    return _sizes(user, _open_and_overdue(user, now))
+
+
+def _known_total(user: Any, by_state: dict[str, tuple[int, int]], *, queue: str, state: str,
+                 overdue: bool) -> int | None:
+    """The number of cases a queue filtered by state and overdue shows, from the counts
+    already read; None when the filters go further (kind, unit, search, a closed state)."""
+    if queue and queue not in {q.name for q in queues_for_user(user)}:
+        return None
+    states = set(QUEUES[queue].states) if queue else set(OPEN_STATES)
+    if state:
+        if state not in OPEN_STATES:
+            return None
+        states &= {state}
+    return sum(by_state.get(s, (0, 0))[1 if overdue else 0] for s in states)
 
 
 @dataclass
@@ -93,12 +155,22 @@ def queue_page(user: Any, *, queue: str = "", kind: str = "", state: str = "",
                page_number: Any = 1, now: dt.datetime | None = None) -> QueuePage:
     """The queue tabs with their sizes (one query), and one page of the chosen cases."""
     queues = queues_for_user(user)
-    counts = queue_counts(user, now)
+    by_state = _open_and_overdue(user, now)
+    counts = _sizes(user, by_state)
     tabs = [QueueTab("", gettext_lazy("All open"), counts["all_open"], not queue)]
     tabs += [QueueTab(q.name, q.label, counts[q.name], q.name == queue) for q in queues]
     cases = queue_cases(user, queue=queue, kind=kind, state=state, unit_id=unit_id,
                         overdue=overdue, query=query, now=now)
-    page = Paginator(cases, QUEUE_PAGE_SIZE).get_page(page_number)
+    paginator = Paginator(cases.values_list("pk", flat=True), QUEUE_PAGE_SIZE)
+    if not (kind or unit_id or query.strip()):
+        total = _known_total(user, by_state, queue=queue, state=state, overdue=overdue)
+        if total is not None:
+            paginator.count = total  # a cached property: no COUNT query
+    page = paginator.get_page(page_number)
+    # The page's ids from the index first, then only their rows joined: an OFFSET over
+    # the joined rows would join every case before the page as well.
+    page.object_list = list(with_list_rows(Case.objects.filter(pk__in=page.object_list))
+                            .order_by(*QUEUE_ORDER))
     return QueuePage(tabs=tabs, page=page, overdue_count=counts["overdue"])
 
 
@@ -114,7 +186,7 @@ def queue_cases(user: Any, *, queue: str = "", kind: str = "", state: str = "",
         cases = cases.filter(IS_OPEN)
     if overdue:
         cases = cases.filter(overdue_condition(now))
-    return cases.order_by("state_changed_at", "pk")
+    return cases.order_by(*QUEUE_ORDER)
 
 
 def unit_choices(user: Any) -> list[Unit]:

@@ -7,11 +7,12 @@ rows come with select_related/prefetch_related and counts are aggregated in the 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum, Value, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -19,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cards.models import CardEvent
-from cards.roles import Role, is_staff_member, roles_of
+from cards.roles import Role, is_staff_member, roles_of, sees_all_cards, unit_ids_of
 from cards.search import matching
 
 from . import policy, rules
@@ -31,6 +32,7 @@ from .models import (
     CaseEvent,
     CaseKind,
     CaseState,
+    CaseTally,
     Comment,
 )
 from .notifications import HOLDER_STATUS_TEXT
@@ -88,18 +90,49 @@ def visible_cases(user: Any) -> QuerySet[Case]:
     return Case.objects.all() if condition is None else Case.objects.filter(condition)
 
 
+def with_list_rows(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """`cases` with what a list row shows."""
+    return cases.select_related("card", "holder", "unit", "assigned_to")
+
+
 def case_list_for_user(user: Any) -> QuerySet[Case]:
     """Cases `user` may see, with what a list row shows."""
-    return visible_cases(user).select_related("card", "holder", "unit", "assigned_to")
+    return with_list_rows(visible_cases(user))
 
 
-def open_cases_by_state(user: Any, late: Q | None = None) -> dict[str, tuple[int, int]]:
-    """Per state, the user's open cases and how many of them match `late`, in one query.
-    Grouped by state and read from an index of the open cases only, never the closed
-    years; the queues' sizes are sums of these (every queue is a set of states)."""
-    rows = (visible_cases(user).filter(IS_OPEN).order_by().values("state")
-            .annotate(open=Count("pk"), late=Count("pk", filter=late or Q(pk__in=[]))))
-    return {row["state"]: (row["open"], row["late"]) for row in rows}
+def open_cases_by_state(user: Any, *, may_be_on_time: Sequence[tuple[Q, Q]] = (),
+                        ) -> dict[str, tuple[int, int]]:
+    """Per state, the user's open cases and how many of them are late, in one query that
+    does not grow with them. The open ones are summed from the tally of the user's units
+    (`CaseTally`; every unit for university-wide roles), plus their own cases as a holder
+    in other units. The late ones are the open ones minus those on time, counted among
+    `may_be_on_time`: (cases, late condition) pairs, disjoint sets of a few open cases
+    each (e.g. those that moved in the last days) outside which every open case is late.
+    Without them, none is counted late."""
+    if not getattr(user, "is_authenticated", False):
+        return {}
+    states = sorted(OPEN_STATES)
+    tally = CaseTally.objects.filter(state__in=states)
+    own_elsewhere = Case.objects.none()
+    if not sees_all_cards(user):
+        units = sorted(unit_ids_of(user))
+        tally = tally.filter(unit_id__in=units)
+        own_elsewhere = visible_cases(user).filter(IS_OPEN).exclude(unit_id__in=units)
+    parts = [
+        tally.values("state").annotate(open=Sum("n"), on_time=Value(0)),
+        own_elsewhere.values("state").annotate(open=Count("pk"), on_time=Value(0)),
+    ]
+    # the test in WHERE, not in a FILTER: PostgreSQL hashes a subquery only there
+    parts += [visible_cases(user).filter(IS_OPEN, cases).exclude(late).values("state")
+              .annotate(open=Value(0), on_time=Count("pk"))
+              for cases, late in may_be_on_time]
+    by_state: dict[str, list[int]] = {}
+    for row in parts[0].order_by().union(*(part.order_by() for part in parts[1:]), all=True):
+        totals = by_state.setdefault(row["state"], [0, 0])
+        totals[0] += row["open"]
+        totals[1] += row["on_time"]
+    return {state: (n, n - on_time if may_be_on_time else 0)
+            for state, (n, on_time) in by_state.items() if n}
 
 
 def queue_size(queue: Queue, by_state: dict[str, tuple[int, int]]) -> int:

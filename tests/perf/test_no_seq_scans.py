@@ -93,6 +93,8 @@ def _case_in_unit_one() -> int:
     ("ssos", "/cards/?q=zak"), ("dziekanat", "/cards/?q=00074"),
     ("ssos", "/cases/?q=za"), ("ssos", "/cards/?q=dabrowska+an"),  # short words
     ("dziekanat", "/cards/?state=awaiting_hologram"),
+    ("ssos", "/cards/"),
+    ("admin", "/cards/?state=awaiting_hologram"), ("ssos", "/cases/?state=payment_due"),
     ("dziekanat", "/cases/{case}/"),
 ])
 def test_staff_pages_use_indexes(seeded, client, role, url):

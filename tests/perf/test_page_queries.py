@@ -24,11 +24,17 @@ PAGES = [
     ("ssos", "/", 1, "case counts per state"),
     ("usos_office", "/", 1, "case counts per state"),
     ("admin_user", "/", 2, "case counts per state, card counts per state"),
-    ("deans_office", "/cases/?queue=unit_open", 3, "counts, page count, page"),
-    ("ssos", "/cases/?queue=to_assess", 4, "units to filter by, counts, page count, page"),
+    # a queue's total comes with the counts; a filter beyond queue, state and overdue
+    # (kind, unit, search) counts its cases
+    ("deans_office", "/cases/?queue=unit_open", 2, "counts, page"),
+    ("ssos", "/cases/?queue=to_assess", 3, "units to filter by, counts, page"),
+    ("ssos", "/cases/?state=in_assessment", 3, "units to filter by, counts, page"),
     ("ssos", "/cases/?q=dabrowska", 4, "units to filter by, counts, page count, page"),
     ("ssos", "/cases/?kind=fault", 4, "units to filter by, counts, page count, page"),
     ("ssos", "/cards/?q=00074", 2, "page count, page"),
+    # every card for a university-wide role: the total from the tally, not a COUNT
+    ("ssos", "/cards/", 2, "card count from the tally, page"),
+    ("ssos", "/cases/?page=2", 3, "units to filter by, counts, page"),
     ("deans_office", "/cards/?state=awaiting_hologram", 2, "page count, page"),
 ]
 
