@@ -168,9 +168,11 @@ def queue_page(user: Any, *, queue: str = "", kind: str = "", state: str = "",
             paginator.count = total  # a cached property: no COUNT query
     page = paginator.get_page(page_number)
     # The page's ids from the index first, then only their rows joined: an OFFSET over
-    # the joined rows would join every case before the page as well.
-    page.object_list = list(with_list_rows(Case.objects.filter(pk__in=page.object_list))
-                            .order_by(*QUEUE_ORDER))
+    # the joined rows would join every case before the page as well. Two queries, so the
+    # rows are read by their keys whatever the planner makes of a subquery.
+    ids = list(page.object_list)
+    page.object_list = list(with_list_rows(Case.objects.filter(pk__in=ids))
+                            .order_by(*QUEUE_ORDER)) if ids else []
     return QueuePage(tabs=tabs, page=page, overdue_count=counts["overdue"])
 
 

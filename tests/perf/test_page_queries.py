@@ -26,15 +26,15 @@ PAGES = [
     ("admin_user", "/", 2, "case counts per state, card counts per state"),
     # a queue's total comes with the counts; a filter beyond queue, state and overdue
     # (kind, unit, search) counts its cases
-    ("deans_office", "/cases/?queue=unit_open", 2, "counts, page"),
-    ("ssos", "/cases/?queue=to_assess", 3, "units to filter by, counts, page"),
-    ("ssos", "/cases/?state=in_assessment", 3, "units to filter by, counts, page"),
-    ("ssos", "/cases/?q=dabrowska", 4, "units to filter by, counts, page count, page"),
-    ("ssos", "/cases/?kind=fault", 4, "units to filter by, counts, page count, page"),
+    ("deans_office", "/cases/?queue=unit_open", 3, "counts, page ids, page rows"),
+    ("ssos", "/cases/?queue=to_assess", 4, "units to filter by, counts, page ids, page rows"),
+    ("ssos", "/cases/?state=in_assessment", 4, "units, counts, page ids, page rows"),
+    ("ssos", "/cases/?q=dabrowska", 5, "units, counts, page count, page ids, page rows"),
+    ("ssos", "/cases/?kind=fault", 5, "units, counts, page count, page ids, page rows"),
     ("ssos", "/cards/?q=00074", 2, "page count, page"),
     # every card for a university-wide role: the total from the tally, not a COUNT
     ("ssos", "/cards/", 2, "card count from the tally, page"),
-    ("ssos", "/cases/?page=2", 3, "units to filter by, counts, page"),
+    ("ssos", "/cases/?page=2", 4, "units to filter by, counts, page ids, page rows"),
     ("deans_office", "/cards/?state=awaiting_hologram", 2, "page count, page"),
 ]
 
