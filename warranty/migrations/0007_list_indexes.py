@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='case',
-            index=models.Index(condition=models.Q(('state__in', ['cancelled', 'card_returned', 'converted', 'handed_over', 'resolved']), _negated=True), fields=['state', 'state_changed_at', 'id'], name='case_open_state_waiting'),
+            index=models.Index(condition=models.Q(('state__in', ['cancelled', 'card_returned', 'converted', 'forgery_confirmed', 'forgery_dismissed', 'handed_over', 'resolved']), _negated=True), fields=['state', 'state_changed_at', 'id'], name='case_open_state_waiting'),
         ),
         migrations.AddIndex(
             model_name='payment',
