@@ -22,6 +22,7 @@ ALLOWED = {
     "withdraw_invalidation": {S.PENDING_INVALIDATION},
     "confirm_corner_cut": {S.PENDING_INVALIDATION},
     "replace": {S.WITH_SSOS, S.DAMAGED, S.LOST},
+    "invalidate_forged": LIVE | {S.PENDING_INVALIDATION},
 }
 
 

@@ -47,7 +47,8 @@ def test_staff_of_the_unit_sees_reads_as_json(client, deans_office, card, device
     assert [row["id"] for row in data["reads"]] == [read.pk]
     row = data["reads"][0]
     assert (row["reader"], row["diagnosis"]) == ("pc-dziekanat", "expired")
-    assert row["remedy"] and row["detail"] == "validity ended on 2026-10-31"
+    # the codec's detail is stored as it said it, and shown in the page's language
+    assert row["remedy"] and row["detail"] == "ważność upłynęła 31.10.2026"
     assert card.holder.pesel not in str(data)
 
 
