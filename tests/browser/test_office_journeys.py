@@ -13,13 +13,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cards.chip_testing import shared_test_pki
-from reader_bridge.services import read_ingest
 from tests.factories import CardFactory, HolderFactory, UnitFactory, UserFactory
 from tests.reader_bridge.factories import (
     ReaderDeviceFactory,
     chip_fields,
+    deliver,
     read_body,
-    signed_headers,
     trust,
 )
 
@@ -55,15 +54,13 @@ def test_a_card_put_on_the_reader_opens_its_page(page, login, both_widths, offic
     page.goto(reverse("reader_bridge:desk"))
     unknown = read_body(fields=chip_fields(CardFactory.build(chip_serial="04ABCDEF012345")),
                         chip_serial="04ABCDEF012345")
-    read_ingest(device_id=str(device.pk), body=unknown,
-                signature=signed_headers(device, unknown)["HTTP_X_READER_SIGNATURE"])
+    deliver(device, unknown)
     page.get_by_text("brak w systemie").wait_for(timeout=5000)
     both_widths("office-reader-desk")
 
     body = read_body(fields=chip_fields(card))
     sent = time.monotonic()
-    read_ingest(device_id=str(device.pk), body=body,
-                signature=signed_headers(device, body)["HTTP_X_READER_SIGNATURE"])
+    deliver(device, body)
     page.wait_for_url(f"**/cards/{card.pk}/", timeout=5000)
 
     assert time.monotonic() - sent < 3

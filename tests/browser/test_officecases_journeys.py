@@ -11,14 +11,13 @@ from django.urls import reverse
 
 from cards.chip_testing import build_test_els_file, shared_test_pki
 from cards.models import Card, CardState
-from reader_bridge.services import read_ingest
 from tests.browser.pages import NARROW, WIDE, badge, in_polish, submit, take_step
 from tests.factories import CardFactory, HolderFactory, UnitFactory, UserFactory
 from tests.reader_bridge.factories import (
     ReaderDeviceFactory,
     chip_fields,
+    deliver,
     read_body,
-    signed_headers,
     trust,
 )
 from warranty.models import Case, CaseState
@@ -78,8 +77,7 @@ def test_a_forged_read_is_reported_from_the_desk_and_confirmed_by_ssos(
     page.locator("[data-follow]").uncheck()
     forged = build_test_els_file(chip_fields(card)).replace(b"Tomasz", b"Tomasx")
     body = read_body(els=forged)
-    read_ingest(device_id=str(device.pk), body=body,
-                signature=signed_headers(device, body)["HTTP_X_READER_SIGNATURE"])
+    deliver(device, body)
     report = page.get_by_role("link", name="Zgłoś podejrzenie podrobienia")
     report.wait_for(timeout=10_000)
     assert both_widths("forgery-1-desk") <= 0

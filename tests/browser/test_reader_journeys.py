@@ -11,13 +11,12 @@ from django.urls import reverse
 
 from cards.chip_testing import shared_test_pki
 from cards.models import Card
-from reader_bridge.services import read_ingest
 from tests.factories import CardFactory, HolderFactory
 from tests.reader_bridge.factories import (
     ReaderDeviceFactory,
     chip_fields,
+    deliver,
     read_body,
-    signed_headers,
     trust,
 )
 from tests.warranty.helpers import act, open_case
@@ -30,8 +29,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def put_on_reader(device, card, serial: str, **changes) -> None:
     """The agent posts the read of a chip carrying `card`'s holder's data."""
     body = read_body(fields=chip_fields(card, chip_serial=serial, **changes), chip_serial=serial)
-    read_ingest(device_id=str(device.pk), body=body,
-                signature=signed_headers(device, body)["HTTP_X_READER_SIGNATURE"])
+    deliver(device, body)
 
 
 @pytest.fixture
@@ -84,15 +82,13 @@ def test_ssos_reader_opens_the_case_of_the_card_put_on_it(page, login, both_widt
     body = read_body(fields=chip_fields(elsewhere))
     page.evaluate("window.localStorage.setItem('legitymacje.desk.follow', 'off')")
     page.reload()
-    read_ingest(device_id=str(device.pk), body=body,
-                signature=signed_headers(device, body)["HTTP_X_READER_SIGNATURE"])
+    deliver(device, body)
     page.get_by_text(elsewhere.number).wait_for(timeout=5000)
     both_widths("reader-ssos-desk")
     page.get_by_label("Otwieraj stronę legitymacji").check()
 
     body = read_body(fields=chip_fields(scene.card))
-    read_ingest(device_id=str(device.pk), body=body,
-                signature=signed_headers(device, body)["HTTP_X_READER_SIGNATURE"])
+    deliver(device, body)
     page.wait_for_url(f"**/cases/{case.pk}/", timeout=5000)
     both_widths("reader-ssos-case")
 

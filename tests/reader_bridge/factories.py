@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from cards.chip_testing import ElsFields, build_test_els_file
 from reader_bridge.models import ReaderDevice, ReadRequest, TrustedCertificate
-from reader_bridge.services import trusted_certificate_fields
+from reader_bridge.services import read_ingest, trusted_certificate_fields
 from tests.factories import UnitFactory
 
 
@@ -90,6 +90,13 @@ def read_body(*, outcome: str = "ok", els: bytes | None = None, fields: ElsField
 def signed_headers(device: ReaderDevice, body: bytes, key: Ed25519PrivateKey | None = None):
     signature = base64.b64encode((key or device_key()).sign(body)).decode()
     return {"HTTP_X_READER_DEVICE": str(device.pk), "HTTP_X_READER_SIGNATURE": signature}
+
+
+def deliver(device: ReaderDevice, body: bytes) -> int:
+    """The agent's signed read, delivered through the ingest service; the read's id."""
+    signature = signed_headers(device, body)["HTTP_X_READER_SIGNATURE"]
+    read_id, _created = read_ingest(device_id=str(device.pk), body=body, signature=signature)
+    return read_id
 
 
 def post_read(client, device: ReaderDevice, body: bytes, **headers):

@@ -10,12 +10,11 @@ from playwright.sync_api import expect
 from django.test import Client
 
 from cards.models import CardState
-from reader_bridge.services import read_ingest
 from tests.factories import CardFactory, EnrolmentFactory, HolderFactory
 
 from .agent_calls import fetch, opened_job, written
 from .extension_setup import genuine_file
-from .factories import ReaderDeviceFactory, read_body, signed_headers
+from .factories import ReaderDeviceFactory, deliver, read_body
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,8 +22,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def insert_and_write(device, card, agent: Client) -> None:
     """The agent reads the card, takes the write job the read led to, and reports it."""
     body = read_body(els=genuine_file(card), chip_serial=card.chip_serial)
-    read_ingest(device_id=str(device.pk), body=body,
-                signature=signed_headers(device, body)["HTTP_X_READER_SIGNATURE"])
+    deliver(device, body)
     response = fetch(agent, device)
     if response.status_code == 200:
         assert written(agent, device, opened_job(response)).json() == {"status": "verified"}

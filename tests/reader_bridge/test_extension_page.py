@@ -12,7 +12,7 @@ from reader_bridge.models import ChipWriteJob, ExtensionSession, JobKind
 
 from .agent_calls import fetch, opened_job, written
 from .extension_setup import genuine_file
-from .factories import ReaderDeviceFactory, read_body, signed_headers
+from .factories import ReaderDeviceFactory, deliver, read_body
 
 pytestmark = pytest.mark.django_db
 
@@ -27,11 +27,9 @@ def progress(client, card) -> dict | None:
 
 def insert(device, card):
     from reader_bridge.processing import read_process
-    from reader_bridge.services import read_ingest
 
     data = read_body(els=genuine_file(card), chip_serial=card.chip_serial)
-    read_id, _ = read_ingest(device_id=str(device.pk), body=data,
-                             signature=signed_headers(device, data)["HTTP_X_READER_SIGNATURE"])
+    read_id = deliver(device, data)
     read_process(read_id)
 
 

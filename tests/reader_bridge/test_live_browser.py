@@ -9,10 +9,9 @@ import pytest
 from django.urls import reverse
 
 from cards.chip_testing import shared_test_pki
-from reader_bridge.services import read_ingest
 from tests.factories import CardFactory, UnitFactory, UserFactory
 
-from .factories import ReaderDeviceFactory, chip_fields, read_body, signed_headers, trust
+from .factories import ReaderDeviceFactory, chip_fields, deliver, read_body, trust
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -30,9 +29,7 @@ def test_a_new_read_appears_on_the_card_page_within_two_seconds(page, login, scr
 
     body = read_body(fields=chip_fields(card))
     sent = time.monotonic()
-    read_id, _created = read_ingest(
-        device_id=str(device.pk), body=body,
-        signature=signed_headers(device, body)["HTTP_X_READER_SIGNATURE"])
+    read_id = deliver(device, body)
     page.wait_for_selector(f'tr[data-read-id="{read_id}"]', timeout=2000)
     shown_after = time.monotonic() - sent
 
