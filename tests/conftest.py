@@ -275,7 +275,11 @@ def screenshot(page):
 @pytest.fixture
 def login(page):
     def as_user(username: str, password: str = "pass") -> None:
-        page.context.clear_cookies()  # a journey may hand over from one person to the next
+        # A journey may hand over from one person to the next. Leave the last page first:
+        # its polling could otherwise land after the cookies are cleared and set a CSRF
+        # cookie that no longer matches the login form's token (403 at /login/).
+        page.goto("about:blank")
+        page.context.clear_cookies()
         page.goto("/login/")
         page.get_by_label("Nazwa użytkownika").fill(username)
         page.get_by_label("Hasło").fill(password)
