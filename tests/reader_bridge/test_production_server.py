@@ -52,7 +52,9 @@ def production_server(tmp_path):
                    cwd=ROOT, env=environment, check=True)
     server = subprocess.Popen(
         [Path(sys.executable).parent / "gunicorn", "-c", "python:legitymacje.gunicorn_conf",
-         "legitymacje.wsgi"], cwd=ROOT, env=environment)
+         # gunicorn's control socket defaults to one path per user: runs side by side
+         # would take it from each other.
+         "--no-control-socket", "legitymacje.wsgi"], cwd=ROOT, env=environment)
     try:
         deadline = time.monotonic() + 30
         while True:
