@@ -1,7 +1,7 @@
 """CPU time per request of the staff pages, in this process (Django's test client, no HTTP).
 
     DATABASE_URL=postgres://…/legit_pages REDIS_URL=redis://127.0.0.1:6379/8 \\
-        .venv/bin/python bench/pages/cpu.py --only "case detail,status lookup" --requests 200
+        .venv/bin/python bench/pages/cpu.py --only "case detail,queue, SSOS" --requests 200
 
 On a machine shared with other work the CPU time this process spends per request
 (`time.process_time`) is steadier than wall time; the database's own time is not in it
@@ -18,7 +18,7 @@ import pstats
 import statistics
 import time
 
-from run import Page, pages  # also sets up Django with bench_settings
+from run import Page, chosen_pages, pages  # also sets up Django with bench_settings
 
 from django.contrib.auth.models import User
 from django.test import Client
@@ -67,12 +67,13 @@ def profile(page: Page, requests: int, top: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="", help="comma-separated page names")
+    parser.add_argument("--only", action="append", default=[],
+                        help='a page name, repeated, or "case detail,queue, SSOS"')
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--profile", type=int, default=0, metavar="N")
     options = parser.parse_args()
-    chosen = [p for p in pages() if not options.only or p.name in options.only.split(",")]
+    chosen = chosen_pages(pages(), options.only)
     print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     for page in chosen:
         if options.profile:

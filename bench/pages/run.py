@@ -181,18 +181,22 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def measure(options, folder: Path, stack: contextlib.ExitStack, rows: list[dict]) -> None:
-    """Measure every chosen page, ours and the peer's, appending a row per page to `rows`."""
-    ours = pages()
-    # Names hold ", " ("queue, SSOS"): --only repeats, or takes "case detail,status lookup".
+def chosen_pages(ours: list[Page], only: list[str]) -> list[Page]:
+    """The pages `--only` names (all without it). Names hold ", " ("queue, SSOS"): --only
+    repeats, or takes "case detail,status lookup" (a comma without a space after it)."""
     names = {p.name for p in ours}
-    wanted = {part for value in options.only
+    wanted = {part for value in only
               for part in ([value] if value in names else re.split(r",(?=\S)", value))}
     unknown = wanted - names
     if unknown:
         raise BenchError(f"--only: no such page {sorted(unknown)}; the pages: "
                          f"{[p.name for p in ours]}")
-    chosen = [p for p in ours if not wanted or p.name in wanted]
+    return [p for p in ours if not wanted or p.name in wanted]
+
+
+def measure(options, folder: Path, stack: contextlib.ExitStack, rows: list[dict]) -> None:
+    """Measure every chosen page, ours and the peer's, appending a row per page to `rows`."""
+    chosen = chosen_pages(pages(), options.only)
     theirs = peer_pages(options, chosen) if (options.peer or options.peer_page) else {}
     base = options.base_url or stack.enter_context(our_server(options.port, folder))
     peer_base = peer_url(options, folder, stack) if theirs else None
