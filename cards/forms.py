@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from . import holograms
+from . import holograms, widgets
 from .actions import ACTIONS, CardAction
 from .models import CardState, InvalidationGround, ReplacementReason
 from .rules import grounds_for_kind
@@ -25,15 +25,18 @@ class CertificateUploadForm(forms.Form):
 
 
 class CardSearchForm(forms.Form):
+    """The card list's search (its widgets written in Python: shown on every view)."""
+
     q = forms.CharField(
         label=_("Search"), required=False, max_length=100,
-        widget=forms.TextInput(attrs={
+        widget=widgets.TextInput(attrs={
             "placeholder": _("Album number, name, card number or chip serial"),
             "autofocus": True, "type": "search",
         }),
     )
     state = forms.ChoiceField(
-        label=_("State"), required=False, choices=[("", _("any"))] + CardState.choices
+        label=_("State"), required=False, choices=[("", _("any"))] + CardState.choices,
+        widget=widgets.Select,
     )
 
 

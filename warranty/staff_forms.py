@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from cards import widgets
 from cards.models import InvalidationGround
 from cards.rules import grounds_for_kind
 
@@ -21,18 +22,22 @@ NOTE_WIDGET = forms.Textarea(attrs={"rows": 2})
 
 
 class QueueFilterForm(forms.Form):
-    queue = forms.CharField(required=False, widget=forms.HiddenInput)
+    """The queue page's filters (its widgets written in Python: shown on every view)."""
+
+    queue = forms.CharField(required=False, widget=widgets.HiddenInput)
     q = forms.CharField(
         label=_("Search"), required=False, max_length=100,
-        widget=forms.TextInput(attrs={
+        widget=widgets.TextInput(attrs={
             "autofocus": True, "type": "search",
             "placeholder": _("Case number, album number or holder name")}))
-    kind = forms.ChoiceField(label=_("Kind"), required=False,
+    kind = forms.ChoiceField(label=_("Kind"), required=False, widget=widgets.Select,
                              choices=[("", _("any"))] + CaseKind.choices)
-    state = forms.ChoiceField(label=_("State"), required=False,
+    state = forms.ChoiceField(label=_("State"), required=False, widget=widgets.Select,
                               choices=[("", _("any open"))] + CaseState.choices)
-    unit = forms.TypedChoiceField(label=_("Unit"), required=False, coerce=int, empty_value=None)
-    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    unit = forms.TypedChoiceField(label=_("Unit"), required=False, coerce=int, empty_value=None,
+                                  widget=widgets.Select)
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False,
+                                 widget=widgets.CheckboxInput)
 
     def __init__(self, *args: Any, units: list | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
