@@ -25,6 +25,7 @@ from . import holograms, policy
 from .fields import EncryptedPeselField, PeselHashField
 from .folding import SearchFold
 from .grammar import enrolment_status
+from .labels import ChoiceLabel
 from .pesel import mask_pesel, pesel_digest
 from .tally import UnitStateTally
 
@@ -390,6 +391,8 @@ class Card(ConcurrentTransitionMixin, models.Model):
             # University-wide counts per state (dashboards) without reading every card.
             models.Index(fields=["state", "serving_unit"]),
         ]
+
+    state_label = ChoiceLabel("state", CardState)
 
     def __str__(self) -> str:
         return f"{self.kind} {self.number}"

@@ -19,6 +19,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
+from cards.labels import ChoiceLabel
 from cards.models import Card, CardKind, HistoryEntry, Holder, Unit
 from cards.tally import UnitStateTally
 
@@ -176,6 +177,9 @@ class Case(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
                 name="case_one_open_per_card",
             ),
         ]
+
+    kind_label = ChoiceLabel("kind", CaseKind)
+    state_label = ChoiceLabel("state", CaseState)
 
     def __str__(self) -> str:
         return self.number

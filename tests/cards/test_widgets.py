@@ -1,0 +1,61 @@
+"""The filter forms' widgets written in Python give the markup Django's templates give
+(byte for byte), and the choice labels the lists show are `get_FOO_display`'s."""
+
+import pytest
+from django import forms
+from django.utils import translation
+
+from cards import widgets
+from cards.models import Card, CardState
+from warranty.models import Case, CaseKind, CaseState
+from warranty.staff_forms import QueueFilterForm
+
+CHOICES = [("", "any"), ("x", 'X & <y> "quoted"'), (3, "three")]
+
+
+def _form(text, hidden, select, checkbox):
+    class Filters(forms.Form):
+        q = forms.CharField(required=False, widget=text(attrs={
+            "autofocus": True, "type": "search", "placeholder": 'name "or" <number>'}))
+        queue = forms.CharField(required=False, widget=hidden)
+        state = forms.ChoiceField(required=False, choices=CHOICES, widget=select)
+        overdue = forms.BooleanField(required=False, widget=checkbox)
+    return Filters
+
+
+DJANGOS = _form(forms.TextInput, forms.HiddenInput, forms.Select, forms.CheckboxInput)
+OURS = _form(widgets.TextInput, widgets.HiddenInput, widgets.Select, widgets.CheckboxInput)
+
+
+@pytest.mark.parametrize("data", [
+    None, {}, {"q": 'a"b<c>&', "queue": "to_assess", "state": "3", "overdue": "on"},
+    {"state": "x"}, {"state": "not a choice", "overdue": ""}])
+def test_the_widgets_write_what_djangos_templates_write(data):
+    djangos, ours = DJANGOS(data), OURS(data)
+    for name in ("q", "queue", "state", "overdue"):
+        assert str(ours[name]) == str(djangos[name])
+
+
+def test_a_select_with_groups_is_still_written():
+    grouped = [("Open", [("a", "A")]), ("Closed", [("b", "B")])]
+    djangos = forms.Select(choices=grouped).render("state", "b")
+    assert widgets.Select(choices=grouped).render("state", "b") == djangos
+    assert '<optgroup label="Closed">' in djangos
+
+
+def test_the_queue_filters_show_the_chosen_state_in_polish():
+    with translation.override("pl"):
+        html = str(QueueFilterForm({"state": "in_assessment"})["state"])
+    assert '<option value="in_assessment" selected>legitymacja w SSOS, do oceny</option>' in html
+
+
+@pytest.mark.parametrize("language", ["en", "pl"])
+def test_labels_are_those_of_get_display(language):
+    with translation.override(language):
+        for state in CaseState:
+            case = Case(state=state, kind=CaseKind.FAULT)
+            assert str(case.state_label) == case.get_state_display()
+            assert str(case.kind_label) == case.get_kind_display()
+        for state in CardState:
+            card = Card(state=state)
+            assert str(card.state_label) == card.get_state_display()
