@@ -24,6 +24,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,6 +42,7 @@ from django.db import connection, connections, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench.seed_sql import PENDING_INDEXES, REPORTS_SCRIPT, load, prepare, statements  # noqa: E402
 from cards.models import Unit  # noqa: E402
 from cards.roles import Role  # noqa: E402
 from reports.catalogue import REPORTS  # noqa: E402
@@ -52,36 +54,47 @@ TABLES = ["cards_unit", "cards_holder", "cards_card", "cards_cardevent", "warran
           "reader_bridge_cardread", "reports_exportjob", "reports_cardeventday"]
 
 
-# Indexes that back no constraint (primary and unique keys stay during the load).
-SECONDARY_INDEXES = """
-    SELECT i.relname, pg_get_indexdef(i.oid)
-    FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
-    WHERE t.relname = ANY(%s)
-      AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)
-"""
-
-
 def _require_postgres() -> None:
     if connection.vendor != "postgresql":
         sys.exit("The benchmark needs PostgreSQL: set DATABASE_URL=postgres://…")
 
 
-# The triggers of these tables that fire in the normal (origin) mode, not foreign keys'.
-USER_TRIGGERS = """
-    SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-    WHERE c.relname = ANY(%s) AND NOT t.tgisinternal AND t.tgenabled = 'O'
-"""
-
-# The secondary indexes dropped for a load, until each is built again: committed with the
-# data, so that a run stopped during the builds loses none (the next one builds them too).
-PENDING_INDEXES = "bench_seed_pending_index"
 BUILDERS = 2  # connections building indexes at once: a GIN build uses one core only
 BUILD_MEMORY = "1GB"  # maintenance_work_mem per build: GIN and btree sorts stay in memory
 
 
-def _run_on_connections(statements: list[str], before: tuple[str, ...] = ()) -> None:
-    """Run `statements` on BUILDERS connections of their own, each statement in its own
-    transaction, in the given order; the first error stops the rest and is raised."""
+class Phases:
+    """Wall time per phase of a seed (load, indexes, vacuum) and of each step in it,
+    printed as each step ends; the phases summed at the end."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def phase(self, name: str):
+        started = time.perf_counter()
+        yield
+        self.seconds[name] = time.perf_counter() - started
+
+    @staticmethod
+    def step(label: str, run) -> None:
+        """Run one step; print its time unless it took no time worth reading."""
+        started = time.perf_counter()
+        run()
+        seconds = time.perf_counter() - started
+        if seconds >= 0.05:
+            print(f"  {seconds:6.1f} s  {label[:76]}", flush=True)
+
+    def summary(self) -> str:
+        parts = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in self.seconds.items())
+        return f"seeded in {time.perf_counter() - self.started:.0f} s ({parts})"
+
+
+def _start_on_connections(statements: list[tuple[str, str]], before: tuple[str, ...] = ()):
+    """Start running `statements` (label, SQL) on BUILDERS connections of their own, each
+    in its own transaction, in the given order, each timed; returns the function that
+    waits for them to end and raises the first error (which stops the rest)."""
     queue, errors = list(reversed(statements)), []
     lock = threading.Lock()
 
@@ -94,8 +107,8 @@ def _run_on_connections(statements: list[str], before: tuple[str, ...] = ()) -> 
                     with lock:
                         if not queue or errors:
                             return
-                        statement = queue.pop()
-                    cursor.execute(statement)
+                        label, statement = queue.pop()
+                    Phases.step(label, lambda statement=statement: cursor.execute(statement))
         except Exception as exc:  # noqa: BLE001 -- reported by the caller's thread
             errors.append(exc)
         finally:
@@ -104,78 +117,95 @@ def _run_on_connections(statements: list[str], before: tuple[str, ...] = ()) -> 
     threads = [threading.Thread(target=builder) for _ in range(BUILDERS)]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
+
+    def wait() -> None:
+        for thread in threads:
+            thread.join()
+        if errors:
+            raise errors[0]
+    return wait
+
+
+def _start_builds(tables: list[str] | None = None):
+    """Start building the pending indexes (of `tables`, or all): the GIN (trigram)
+    builds first, the longest and each on one core, while the other connection works
+    through the btrees. Returns the function that waits for them."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT name, definition FROM {PENDING_INDEXES} "  # noqa: S608
+                       "WHERE NOT built AND (%s::text[] IS NULL OR table_name = ANY(%s))",
+                       [tables, tables])
+        pending = sorted(cursor.fetchall(), key=lambda index: " USING gin " not in index[1])
+    return _start_on_connections(
+        [(name, f"{definition}; UPDATE {PENDING_INDEXES} SET built = true WHERE name = '{name}'")
+         for name, definition in pending],
+        before=(f"SET maintenance_work_mem = '{BUILD_MEMORY}'", "SET synchronous_commit = off"))
+
+
+def _attach_constraints() -> None:
+    """The unique constraints back on their rebuilt indexes (a moment each)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SELECT name, table_name FROM {PENDING_INDEXES} "  # noqa: S608
+                       "WHERE is_constraint")
+        for name, table in cursor.fetchall():
+            cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" '
+                           f'UNIQUE USING INDEX "{name}"')
+        cursor.execute(f"DROP TABLE {PENDING_INDEXES}")  # every index is back
+
+
+# Loaded and committed first, so that their indexes (the card search's trigram index is
+# the longest build) are built beside the rest of the load.
+FIRST_TABLES = ["cards_unit", "cards_holder", "cards_card"]
+
+
+def _first_statements(every: list[str]) -> int:
+    """How many of the leading statements write FIRST_TABLES only (or set the seed)."""
+    first = 0
+    for code in every:
+        words = code.split()
+        if code.startswith("SELECT setseed") or words[:2] == ["INSERT", "INTO"] and \
+                words[2] in FIRST_TABLES:
+            first += 1
+        else:
+            break
+    return first
 
 
 def seed(scale: float, extra_scripts: tuple[Path, ...] = (), extra_tables: tuple[str, ...] = (),
          rollups: bool = True) -> None:
-    """Load seed.sql, then `extra_scripts` (same placeholders), with the secondary indexes
-    of TABLES and `extra_tables` dropped during the load and rebuilt after it."""
+    """Load seed.sql, then `extra_scripts` (same placeholders), with the indexes of TABLES
+    and `extra_tables` dropped during the load and rebuilt after it; print each step's
+    time and the phases' (load, indexes, vacuum)."""
     _require_postgres()
     sizes = {name: max(1, int(count * scale)) for name, count in FULL.items()}
     sizes["units"] = 20
     print(f"seeding {sizes}", flush=True)
-    scripts = (ROOT / "bench" / "reports" / "seed.sql", *extra_scripts)
-    statements = ";\n".join(script.read_text() for script in scripts) % sizes
-    tables = [*TABLES, *extra_tables]
-    started = time.perf_counter()
-    # One transaction for the load: a failed one leaves the database as it was.
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL synchronous_commit = off")
-        cursor.execute(f"CREATE TABLE IF NOT EXISTS {PENDING_INDEXES} "
-                       "(name text PRIMARY KEY, definition text NOT NULL)")
-        cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
-        # Building an index once after the load is much faster than row by row.
-        cursor.execute(SECONDARY_INDEXES, [tables])
-        for name, definition in cursor.fetchall():
-            cursor.execute(f'DROP INDEX "{name}"')
-            cursor.execute(f"INSERT INTO {PENDING_INDEXES} VALUES (%s, %s)", [name, definition])
-        # The rows are consistent by construction: no per-row foreign key triggers. The
-        # tables' own triggers (the search text of cards and cases) still fire: set to
-        # fire in replica mode too for the load, as they were after it.
-        cursor.execute(USER_TRIGGERS, [tables])
-        triggers = cursor.fetchall()
-        for table, trigger in triggers:
-            cursor.execute(f'ALTER TABLE "{table}" ENABLE ALWAYS TRIGGER "{trigger}"')
-        cursor.execute("SET LOCAL session_replication_role = replica")
-        for statement in statements.split(";\n"):
-            code = "\n".join(line for line in statement.splitlines()
-                             if not line.startswith("--")).strip()
-            if not code:
-                continue
-            step = time.perf_counter()
-            cursor.execute(code)
-            print(f"  {time.perf_counter() - step:6.1f} s  {code.splitlines()[0][:70]}",
-                  flush=True)
-        cursor.execute("SET LOCAL session_replication_role = DEFAULT")
-        for table, trigger in triggers:
-            cursor.execute(f'ALTER TABLE "{table}" ENABLE TRIGGER "{trigger}"')
+    every = statements((REPORTS_SCRIPT, *extra_scripts), sizes)
+    first = _first_statements(every)
+    phases = Phases()
+    # Two transactions in one session, so that setseed() gives the same rows: the units,
+    # holders and cards, then (while their indexes build) the rest. A failed load leaves
+    # the tables to the next run, which empties them again.
+    with phases.phase("load"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            prepare(cursor, [*TABLES, *extra_tables])
+            load(cursor, every[:first], run=Phases.step)
+        first_builds = _start_builds(FIRST_TABLES)
+        with transaction.atomic(), connection.cursor() as cursor:
+            load(cursor, every[first:], run=Phases.step)
+    with phases.phase("indexes"):
+        first_builds()
+        _start_builds()()
+        _attach_constraints()
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT name, definition FROM {PENDING_INDEXES}")
-        pending = cursor.fetchall()
-        cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+        cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+                       "ORDER BY pg_total_relation_size(quote_ident(tablename)) DESC")
         every_table = [name for (name,) in cursor.fetchall()]
-    connection.close()
-    step = time.perf_counter()
-    # The GIN (trigram) builds first: the longest, each on one core, while the other
-    # connection works through the btrees.
-    pending.sort(key=lambda index: " USING gin " not in index[1])
-    _run_on_connections(
-        [f"{definition}; DELETE FROM {PENDING_INDEXES} WHERE name = '{name}'"
-         for name, definition in pending],
-        before=(f"SET maintenance_work_mem = '{BUILD_MEMORY}'", "SET synchronous_commit = off"))
-    print(f"  {time.perf_counter() - step:6.1f} s  {len(pending)} indexes rebuilt", flush=True)
-    with connection.cursor() as cursor:  # every index is back
-        cursor.execute(f"DROP TABLE {PENDING_INDEXES}")
-    every_table.remove(PENDING_INDEXES)
-    step = time.perf_counter()
     # Index-only scans need the visibility map that VACUUM sets; ANALYZE for the plans.
-    _run_on_connections([f'VACUUM ANALYZE "{name}"' for name in every_table])
-    print(f"  {time.perf_counter() - step:6.1f} s  VACUUM ANALYZE", flush=True)
-    print(f"seeded in {time.perf_counter() - started:.0f} s", flush=True)
+    # The largest first, so that the two connections end together.
+    with phases.phase("vacuum"):
+        _start_on_connections([(f"VACUUM ANALYZE {name}", f'VACUUM ANALYZE "{name}"')
+                               for name in every_table])()
+    print(phases.summary(), flush=True)
     if not rollups:
         return
     step = time.perf_counter()

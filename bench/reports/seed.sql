@@ -52,13 +52,15 @@ FROM generate_series(1, %(holders)s) h,
 
 -- Cards: 85 %% ELS, 5 %% ELD, 10 %% ELN; mostly active; 200 blank batches from 3 suppliers,
 -- where batch B0007 is made bad on purpose (it gets three times the fault claims below).
+-- The search text is what the trigger cards_card_search_text computes (its holder's text,
+-- then the folded number and chip serial), written here so that the seeder can load
+-- without firing the trigger per row (tests/perf/test_seed_search_text.py compares them).
 INSERT INTO cards_card (id, kind, number, chip_serial, issued_on, valid_until, hologram_count,
                         blank_batch, blank_supplier, template_generation, invalidation_ground,
-                        state, created_at, replaces_id, holder_id, serving_unit_id)
-SELECT g, kind, kind || '-' || to_char(issued, 'YYYY') || '-' || lpad(g::text, 7, '0'),
-       'S' || lpad(to_hex(g), 12, '0'),
+                        state, created_at, replaces_id, holder_id, serving_unit_id, search_text)
+SELECT g, kind, number, chip_serial,
        issued, issued + 180, (r3 * 8)::int,
-       'B' || lpad((g %% 200)::text, 4, '0'), 'Dostawca ' || (g %% 200 %% 3), 'v2', 
+       'B' || lpad((g %% 200)::text, 4, '0'), 'Dostawca ' || (g %% 200 %% 3), 'v2',
        CASE WHEN r2 >= 0.90 AND r2 < 0.97 THEN
             CASE WHEN r3 < 0.5 THEN 'removed_from_list' ELSE 'completed_masters' END
             ELSE '' END,
@@ -68,12 +70,16 @@ SELECT g, kind, kind || '-' || to_char(issued, 'YYYY') || '-' || lpad(g::text, 7
             WHEN r2 < 0.91 THEN 'pending_invalidation' WHEN r2 < 0.97 THEN 'invalidated'
             ELSE 'replaced' END,
        issued::timestamptz + interval '9 hours', NULL,
-       1 + (g %% %(holders)s), 1 + (g %% %(units)s)
-FROM (SELECT g, CASE WHEN r1 < 0.85 THEN 'ELS' WHEN r1 < 0.90 THEN 'ELD' ELSE 'ELN' END AS kind,
-             r2, r3, issued
-      FROM (SELECT g, random() AS r1, random() AS r2, random() AS r3,
-                   current_date - (random() * 6 * 365)::int AS issued
-            FROM generate_series(1, %(cards)s) g) AS r) AS s;
+       h.id, 1 + (g %% %(units)s), h.search_text || ' ' || search_fold(number, chip_serial)
+FROM (SELECT g, kind, r2, r3, issued,
+             kind || '-' || to_char(issued, 'YYYY') || '-' || lpad(g::text, 7, '0') AS number,
+             'S' || lpad(to_hex(g), 12, '0') AS chip_serial
+      FROM (SELECT g, CASE WHEN r1 < 0.85 THEN 'ELS' WHEN r1 < 0.90 THEN 'ELD' ELSE 'ELN' END
+                      AS kind, r2, r3, issued
+            FROM (SELECT g, random() AS r1, random() AS r2, random() AS r3,
+                         current_date - (random() * 6 * 365)::int AS issued
+                  FROM generate_series(1, %(cards)s) g) AS r) AS k) AS s
+JOIN cards_holder AS h ON h.id = 1 + (s.g %% %(holders)s);
 
 -- History: an issue entry per card, one extension per card in the last two years,
 -- invalidation decisions and corner cuts, replacements.
@@ -108,12 +114,18 @@ SELECT id, 'replace', 'with_ssos', 'replaced', '', now() - random() * interval '
                           CASE WHEN random() < 0.6 THEN 'warranty' ELSE 'duplicate' END)
 FROM cards_card WHERE state = 'replaced';
 
--- Cases over the last three years, each on a different card; 85 %% closed.
+-- Cases over the last three years, each on a different card; 85 %% closed. The search
+-- text is the trigger warranty_case_search_text's: the folded number, then the card's text.
 INSERT INTO warranty_case (id, number, kind, state, description, extension_error,
                            invalidation_ground, card_received_at, created_at, state_changed_at,
                            assigned_to_id, card_id, card_received_by_id, converted_to_id,
-                           holder_id, new_card_id, opened_by_id, unit_id)
-SELECT g, c.kind || '/' || to_char(opened, 'YYYY') || '/' || lpad(g::text, 6, '0'), case_kind,
+                           holder_id, new_card_id, opened_by_id, unit_id, search_text)
+SELECT g, number, case_kind, state, '', extension_error, '', NULL, opened, state_changed_at,
+       NULL, card_id, NULL, NULL, holder_id, NULL, NULL, unit_id,
+       search_fold(number) || ' ' || card_text
+FROM (
+SELECT g, c.kind || '/' || to_char(opened, 'YYYY') || '/' || lpad(g::text, 6, '0') AS number,
+       case_kind,
        CASE WHEN closed THEN CASE case_kind WHEN 'extension_failure' THEN 'resolved'
                                        WHEN 'invalidation' THEN 'card_returned'
                                        WHEN 'fault' THEN 'handed_over'
@@ -123,14 +135,13 @@ SELECT g, c.kind || '/' || to_char(opened, 'YYYY') || '/' || lpad(g::text, 6, '0
                            WHEN 'fault' THEN CASE WHEN r4 < 0.5 THEN 'awaiting_card'
                                                   ELSE 'in_assessment' END
                            ELSE 'payment_due' END END,
-       '',
        CASE WHEN case_kind = 'extension_failure' THEN
             (ARRAY['no_certificate', 'card_read_failed', 'not_settled',
                    'extension_error'])[1 + (r4 * 4)::int %% 4] ELSE '' END,
-       '', NULL, opened,
+       opened,
        CASE WHEN closed THEN LEAST(now(), opened + (r4 * r4 * 90) * interval '1 day')
             ELSE opened END,
-       NULL, card_id, NULL, NULL, c.holder_id, NULL, NULL, c.serving_unit_id
+       card_id, c.holder_id, c.serving_unit_id, c.search_text
 FROM (SELECT g, random() < 0.85 OR g %% 50 = 0 AS closed, random() AS r4,
              now() - random() * interval '1095 days' AS opened,
              CASE WHEN r < 0.45 THEN 'fault' WHEN r < 0.60 THEN 'damage'
@@ -141,7 +152,9 @@ FROM (SELECT g, random() < 0.85 OR g %% 50 = 0 AS closed, random() AS r4,
              CASE WHEN g %% 50 = 0 THEN 7 + 200 * (g / 50)
                   ELSE 1 + (g::bigint * 7919) %% %(cards)s END AS card_id
       FROM (SELECT g, random() AS r FROM generate_series(1, %(cases)s) g) AS k) AS s
-JOIN cards_card AS c ON c.id = s.card_id;
+JOIN cards_card AS c ON c.id = s.card_id
+) AS drawn (g, number, case_kind, state, extension_error, opened, state_changed_at, card_id,
+             holder_id, unit_id, card_text);
 
 UPDATE warranty_case SET kind = 'fault',
        state = CASE WHEN state IN ('handed_over', 'resolved', 'card_returned')

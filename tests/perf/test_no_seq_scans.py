@@ -13,19 +13,17 @@ half of a big table's rows: that is what grows with the university instead of th
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from bench.seed_sql import PAGES_SCRIPT, REPORTS_SCRIPT, statements
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
-ROOT = Path(__file__).resolve().parents[2]
-SCRIPTS = [ROOT / "bench" / "reports" / "seed.sql", ROOT / "bench" / "pages" / "history.sql"]
 SIZES = {"cards": 3000, "holders": 2400, "cases": 600, "reads": 500, "units": 20}
 BIG_TABLES = {"warranty_case", "cards_card", "cards_holder", "cards_cardevent",
               "warranty_caseevent"}
@@ -35,12 +33,8 @@ BIG_TABLES = {"warranty_case", "cards_card", "cards_holder", "cards_cardevent",
 def seeded():
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE cards_unit, cards_holder RESTART IDENTITY CASCADE")
-        for script in SCRIPTS:
-            for statement in (script.read_text() % SIZES).split(";\n"):
-                code = "\n".join(line for line in statement.splitlines()
-                                 if not line.startswith("--")).strip()
-                if code:
-                    cursor.execute(code)
+        for code in statements([REPORTS_SCRIPT, PAGES_SCRIPT], SIZES):
+            cursor.execute(code)
         cursor.execute("ANALYZE")
 
 
