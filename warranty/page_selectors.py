@@ -17,9 +17,9 @@ from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
 
 from cards.models import Card, CardState, Unit
-from cards.roles import Role, sees_all_cards
+from cards.roles import Role, roles_of, sees_all_cards, unit_ids_of
 
-from . import policy
+from . import policy, timed_sql
 from .models import (
     HIDDEN_FROM_HOLDERS,
     IS_OPEN,
@@ -36,9 +36,10 @@ from .selectors import (
     case_filter,
     case_list_for_user,
     holder_timeline,
-    open_cases_by_state,
+    open_cases_query,
     queue_size,
     queues_for_user,
+    sum_open_cases,
     with_list_rows,
 )
 from .services import ATTEMPT_STATES
@@ -96,16 +97,29 @@ def overdue_condition(now: dt.datetime | None = None) -> Q:
 
 
 def _open_and_overdue(user: Any, now: dt.datetime | None) -> dict[str, tuple[int, int]]:
-    """Counted among the few open cases that may be on time (`open_cases_by_state`): those
+    """Counted among the few open cases that may be on time (`open_cases_query`): those
     that moved within the longest wait, and those in a state tested further (each an
     index range, never the open years)."""
-    now = now or timezone.now()
-    parts = overdue_parts(now)
-    recent = Q(state_changed_at__gt=now - parts.longest_wait)
-    may_be_on_time = [(recent & ~Q(state__in=sorted(parts.tested_states)), parts.by_wait)]
-    if parts.tested_states:
-        may_be_on_time.append((Q(state__in=sorted(parts.tested_states)), parts.tested_further))
-    return open_cases_by_state(user, may_be_on_time=may_be_on_time)
+    if not getattr(user, "is_authenticated", False):
+        return {}
+
+    def query(at: dt.datetime) -> QuerySet:
+        parts = overdue_parts(at)
+        recent = Q(state_changed_at__gt=at - parts.longest_wait)
+        may_be_on_time = [(recent & ~Q(state__in=sorted(parts.tested_states)), parts.by_wait)]
+        if parts.tested_states:
+            may_be_on_time.append((Q(state__in=sorted(parts.tested_states)),
+                                   parts.tested_further))
+        return open_cases_query(user, may_be_on_time=may_be_on_time)
+
+    # What shapes the query besides the time: whose cases (`policy.visible_cases_filter`)
+    # and the reminder periods (settings).
+    loaded = get_user_model().holder.is_cached(user)
+    holder = getattr(user, "holder", None) if loaded else "not loaded"
+    key = ("open_and_overdue", user.pk, user.is_superuser, roles_of(user), unit_ids_of(user),
+           getattr(holder, "pk", holder), tuple(reminder_days(k) for k in REMINDER_CONDITIONS))
+    rows = timed_sql.rows_at(key, query, now or timezone.now())
+    return sum_open_cases(rows, counts_late=True)
 
 
 def _sizes(user: Any, by_state: dict[str, tuple[int, int]]) -> dict[str, int]:

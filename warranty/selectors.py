@@ -7,7 +7,7 @@ rows come with select_related/prefetch_related and counts are aggregated in the 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,14 +103,20 @@ def case_list_for_user(user: Any) -> QuerySet[Case]:
 def open_cases_by_state(user: Any, *, may_be_on_time: Sequence[tuple[Q, Q]] = (),
                         ) -> dict[str, tuple[int, int]]:
     """Per state, the user's open cases and how many of them are late, in one query that
-    does not grow with them. The open ones are summed from the tally of the user's units
-    (`CaseTally`; every unit for university-wide roles), plus their own cases as a holder
-    in other units. The late ones are the open ones minus those on time, counted among
-    `may_be_on_time`: (cases, late condition) pairs, disjoint sets of a few open cases
-    each (e.g. those that moved in the last days) outside which every open case is late.
-    Without them, none is counted late."""
+    does not grow with them (`open_cases_query`)."""
     if not getattr(user, "is_authenticated", False):
         return {}
+    return sum_open_cases(open_cases_query(user, may_be_on_time=may_be_on_time),
+                          counts_late=bool(may_be_on_time))
+
+
+def open_cases_query(user: Any, *, may_be_on_time: Sequence[tuple[Q, Q]] = ()) -> QuerySet:
+    """Rows (state, open, on_time) to sum per state. The open ones come from the tally of
+    the user's units (`CaseTally`; every unit for university-wide roles), plus their own
+    cases as a holder in other units. The late ones are the open ones minus those on
+    time, counted among `may_be_on_time`: (cases, late condition) pairs, disjoint sets of
+    a few open cases each (e.g. those that moved in the last days) outside which every
+    open case is late. Without them, none is counted late."""
     states = sorted(OPEN_STATES)
     tally = CaseTally.objects.filter(state__in=states)
     own_elsewhere = Case.objects.none()
@@ -126,12 +132,17 @@ def open_cases_by_state(user: Any, *, may_be_on_time: Sequence[tuple[Q, Q]] = ()
     parts += [visible_cases(user).filter(IS_OPEN, cases).exclude(late).values("state")
               .annotate(open=Value(0), on_time=Count("pk"))
               for cases, late in may_be_on_time]
+    return parts[0].order_by().union(*(part.order_by() for part in parts[1:]), all=True)
+
+
+def sum_open_cases(rows: Iterable[dict], *, counts_late: bool) -> dict[str, tuple[int, int]]:
+    """Per state with open cases: (open, late) summed from `open_cases_query`'s rows."""
     by_state: dict[str, list[int]] = {}
-    for row in parts[0].order_by().union(*(part.order_by() for part in parts[1:]), all=True):
+    for row in rows:
         totals = by_state.setdefault(row["state"], [0, 0])
-        totals[0] += row["open"]
-        totals[1] += row["on_time"]
-    return {state: (n, n - on_time if may_be_on_time else 0)
+        totals[0] += int(row["open"])  # a SUM comes back as a decimal without the ORM
+        totals[1] += int(row["on_time"])
+    return {state: (n, n - on_time if counts_late else 0)
             for state, (n, on_time) in by_state.items() if n}
 
 

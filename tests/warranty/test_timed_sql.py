@@ -1,0 +1,61 @@
+"""The counts' query compiled once per user (`warranty.timed_sql`) answers as a fresh one:
+a move shows on the next view, time passing makes a case overdue, and a query whose
+parameters are not all relative to now is compiled afresh each time."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.factories import CardFactory
+from tests.warranty.helpers import act, open_case
+from warranty import timed_sql
+from warranty.models import Case
+from warranty.page_selectors import queue_counts
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
+
+
+def _tile(client, label: str) -> int:
+    response = client.get(reverse("home"))
+    return next(tile.count for panel in response.context["dashboard"].panels
+                for tile in panel.tiles if str(tile.label) == label)
+
+
+def test_a_dashboard_count_follows_a_move_on_the_next_view(client, ssos, deans_office, unit):
+    case = open_case(CardFactory(serving_unit=unit), "fault", deans_office)
+    client.force_login(ssos)
+    assert (_tile(client, "Waiting for the card"), _tile(client, "To assess")) == (1, 0)
+    act(case, "receive_card", ssos)
+    assert (_tile(client, "Waiting for the card"), _tile(client, "To assess")) == (0, 1)
+
+
+def test_a_case_turns_overdue_as_time_passes(deans_office, unit):
+    # waiting for the card: overdue after the 7 days of its reminder
+    case = open_case(CardFactory(serving_unit=unit), "fault", deans_office)
+    now = timezone.now()
+    Case.objects.filter(pk=case.pk).update(state_changed_at=now - dt.timedelta(days=6))
+    assert queue_counts(deans_office, now)["overdue"] == 0
+    assert queue_counts(deans_office, now + dt.timedelta(days=2))["overdue"] == 1
+    assert queue_counts(deans_office, now - dt.timedelta(days=30))["overdue"] == 0
+    compiled = [entry for key, entry in timed_sql._compiled.items()
+                if key[:2] == ("open_and_overdue", deans_office.pk)]
+    assert len(compiled) == 1 and compiled[0] is not None  # compiled once, shifted since
+
+
+def test_a_query_with_a_fixed_date_is_compiled_each_time(deans_office, unit):
+    case = open_case(CardFactory(serving_unit=unit), "fault", deans_office)
+    fixed = case.created_at + dt.timedelta(hours=1)
+
+    def opened_before(at: dt.datetime):  # `fixed` does not move with `at`
+        return Case.objects.filter(created_at__lt=fixed, state_changed_at__lt=at).values("pk")
+
+    key = ("fixed date", case.pk)
+    now = timezone.now()
+    assert timed_sql.rows_at(key, opened_before, now) == [{"pk": case.pk}]
+    assert timed_sql._compiled[key] is None
+    assert timed_sql.rows_at(key, opened_before, now - dt.timedelta(days=1)) == []
