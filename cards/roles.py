@@ -18,9 +18,40 @@ class Role(models.TextChoices):
 UNIVERSITY_WIDE_ROLES = frozenset({Role.SSOS, Role.USOS_OFFICE})
 
 
+def scope_annotations(connection: Any) -> dict[str, Any]:
+    """What `_scope` reads, as columns of the user query (`legitymacje.auth`): whether the
+    user is in each role's group (each its own EXISTS: a joined list of group names could
+    be forged by a group named "x,ssos"), and their dean's office unit ids joined with
+    commas. Written as SQL: as ORM subqueries they cost more to compile than the query
+    they save."""
+    from django.contrib.auth import get_user_model
+
+    from .models import Unit
+
+    user_table = get_user_model()._meta.db_table
+    memberships = get_user_model().groups.through._meta
+    groups = memberships.get_field("group").related_model._meta.db_table
+    # the models' own table names, never input
+    in_group = (f"EXISTS (SELECT 1 FROM {memberships.db_table} m JOIN {groups} g ON "  # noqa: S608
+                f"g.id = m.group_id WHERE m.user_id = {user_table}.id AND g.name = %s)")
+    join = "STRING_AGG(CAST(s.unit_id AS TEXT), ',')" if connection.vendor == "postgresql" \
+        else "GROUP_CONCAT(s.unit_id, ',')"
+    units = (f"(SELECT {join} FROM {Unit.staff.through._meta.db_table} s "  # noqa: S608
+             f"WHERE s.user_id = {user_table}.id)")
+    flags = {f"in_role_{role}": models.expressions.RawSQL(  # noqa: S611
+        in_group, (role,), output_field=models.BooleanField()) for role in Role.values}
+    return {**flags, "staff_unit_ids": models.expressions.RawSQL(  # noqa: S611
+        units, (), output_field=models.TextField())}
+
+
 def _scope(user: Any) -> tuple[frozenset[str], frozenset[int]]:
-    """The user's roles and dean's office units, read in one query once per user object."""
+    """The user's roles and dean's office units: read with the user when it was loaded
+    with `scope_annotations`, else in one query, once per user object."""
     cached = getattr(user, "_legitymacje_scope", None)
+    if cached is None and hasattr(user, "staff_unit_ids"):
+        roles = frozenset(role for role in Role.values if getattr(user, f"in_role_{role}"))
+        unit_ids = frozenset(int(pk) for pk in (user.staff_unit_ids or "").split(",") if pk)
+        cached = user._legitymacje_scope = (roles, unit_ids)
     if cached is None:
         from django.contrib.auth.models import Group
 

@@ -1,9 +1,12 @@
 from django.contrib.auth.backends import ModelBackend
+from django.db import connection
+
+from cards.roles import scope_annotations
 
 
 class UserWithHolderBackend(ModelBackend):
-    """Loads the user's holder record with the user: every page asks whether the user
-    holds cards, and this answers it without a query of its own."""
+    """Loads the user's holder record, roles and units with the user, in one query: every
+    page asks whether the user holds cards and what they may do."""
 
     def get_user(self, user_id):
         try:
@@ -15,4 +18,5 @@ class UserWithHolderBackend(ModelBackend):
     def user_model_queryset(self):
         from django.contrib.auth import get_user_model
 
-        return get_user_model()._default_manager.select_related("holder")
+        return (get_user_model()._default_manager.select_related("holder")
+                .annotate(**scope_annotations(connection)))

@@ -71,5 +71,5 @@ def rows_at(key: Hashable, build: Callable[[dt.datetime], QuerySet],
         return []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        names = [column.name for column in cursor.description]
+        names = [column[0] for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -15,9 +15,10 @@ from tests.warranty.helpers import act, open_case
 
 pytestmark = pytest.mark.django_db
 
-# Every logged-in page starts with the user with their holder record and the user's roles
-# and units (docs/architecture.md, "Roles"); the session comes from the cache.
-START = 2
+# Every logged-in page starts with the user with their holder record, roles and units in
+# one query (legitymacje.auth; docs/architecture.md, "Roles"); the session comes from the
+# cache.
+START = 1
 PAGES = [
     # (who, url, queries after START, what it adds)
     ("deans_office", "/", 2, "case counts per state, card counts per state"),

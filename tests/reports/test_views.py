@@ -168,10 +168,10 @@ def _report_queries(client, django_assert_num_queries, user, slug, expected):
     assert response.status_code == 200
 
 
-# Queries each report itself runs; every page adds three: the user (with the holder
-# check), the user's roles and units, and the unit choices of the filter form. The
+# Queries each report itself runs; every page adds two: the user (with the holder
+# check, the user's roles and units) and the unit choices of the filter form. The
 # session comes from the cache after the first request.
-PAGE_QUERIES = 3
+PAGE_QUERIES = 2
 REPORT_QUERIES = {
     "case-flow": 2, "backlog": 1, "resolution-time": 1, "approval-rate": 1, "fees": 2,
     "extension-errors": 1, "reads-per-device": 2, "batch-claims": 2, "cards-by-state": 2,

@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -35,6 +36,7 @@ def test_a_dashboard_count_follows_a_move_on_the_next_view(client, ssos, deans_o
 
 
 def test_a_case_turns_overdue_as_time_passes(deans_office, unit):
+    timed_sql._compiled.clear()
     # waiting for the card: overdue after the 7 days of its reminder
     case = open_case(CardFactory(serving_unit=unit), "fault", deans_office)
     now = timezone.now()
@@ -42,9 +44,10 @@ def test_a_case_turns_overdue_as_time_passes(deans_office, unit):
     assert queue_counts(deans_office, now)["overdue"] == 0
     assert queue_counts(deans_office, now + dt.timedelta(days=2))["overdue"] == 1
     assert queue_counts(deans_office, now - dt.timedelta(days=30))["overdue"] == 0
-    compiled = [entry for key, entry in timed_sql._compiled.items()
-                if key[:2] == ("open_and_overdue", deans_office.pk)]
-    assert len(compiled) == 1 and compiled[0] is not None  # compiled once, shifted since
+    if connection.vendor == "postgresql":  # SQLite's parameters are text: compiled each time
+        compiled = [entry for key, entry in timed_sql._compiled.items()
+                    if key[:2] == ("open_and_overdue", deans_office.pk)]
+        assert len(compiled) == 1 and compiled[0] is not None  # compiled once, shifted since
 
 
 def test_a_query_with_a_fixed_date_is_compiled_each_time(deans_office, unit):
