@@ -11,6 +11,7 @@ from __future__ import annotations
 import unicodedata
 
 from django.db.models import F, Func, TextField
+from django.db.models.functions import Collate
 
 # Letters that carry no combining mark to strip (unaccent maps them the same way).
 _UNMARKED = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D",
@@ -32,3 +33,14 @@ class SearchFold(Func):
 
     def __init__(self, *fields: str) -> None:
         super().__init__(*(F(name) for name in fields))
+
+
+class Bytewise(Collate):
+    """Folded text in byte order, as the index ``card_search_text_order`` keeps it
+    (``COLLATE "C"``; SQLite compares text so already)."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(F(field), "C")
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return compiler.compile(self.get_source_expressions()[0])

@@ -59,6 +59,21 @@ def card_list_for_user(user: Any) -> QuerySet[Card]:
     return cards.filter(units_or_own(user, "serving_unit_id"))
 
 
+def card_list_parts(user: Any) -> list[QuerySet[Card]]:
+    """The cards of `card_list_for_user` in disjoint parts that are each one index range
+    (all cards; or each of a dean's office's units, and its own cards as a holder in
+    other units), so that a list in order merges their index walks instead of sorting
+    every card of the units."""
+    if not getattr(user, "is_authenticated", False) or sees_all_cards(user):
+        return [card_list_for_user(user)]
+    units = sorted(unit_ids_of(user))
+    parts = [Card.objects.filter(serving_unit_id=unit) for unit in units]
+    holder = getattr(user, "holder", None)
+    if holder is not None:
+        parts.append(Card.objects.filter(holder_id=holder.pk).exclude(serving_unit_id__in=units))
+    return parts or [card_list_for_user(user)]
+
+
 def served_cards_by_state(user: Any, states: list[str]) -> dict[str, int]:
     """Cards per state in `states` that the user serves: every unit's for university-wide
     roles, a dean's office's own units' (as on `hologram_queue`), read from the tally."""
@@ -68,18 +83,21 @@ def served_cards_by_state(user: Any, states: list[str]) -> dict[str, int]:
     return counts_by_state(CardTally, states=states, unit_ids=units)
 
 
-# The card list's order: by holder, then card number (`holder_name_order` index).
-CARD_LIST_ORDER = ("holder__last_name", "holder__first_name", "holder_id", "number")
 
 
-def card_list_total(user: Any, state: str = "") -> int | None:
-    """How many cards the list without a search shows to a university-wide role (every
-    card, or those in `state`), from the tally; None for others (their units' cards are
-    counted)."""
-    if not getattr(user, "is_authenticated", False) or not sees_all_cards(user):
-        return None
+def card_list_total(user: Any, state: str = "") -> int:
+    """How many cards the list without a search shows (every card the user may see, or
+    those in `state`): their units' from the tally (every unit for university-wide roles)
+    and, for a dean's office, its own cards as a holder in other units."""
+    if not getattr(user, "is_authenticated", False):
+        return 0
     states = [state] if state else list(CardState.values)
-    return sum(served_cards_by_state(user, states).values())
+    total = sum(served_cards_by_state(user, states).values())
+    holder = getattr(user, "holder", None)
+    if holder is not None and not sees_all_cards(user):
+        total += (Card.objects.filter(holder_id=holder.pk, state__in=states)
+                  .exclude(serving_unit_id__in=unit_ids_of(user)).count())
+    return total
 
 
 def hologram_queue(user: Any, unit_id: int | None = None) -> QuerySet[Card]:

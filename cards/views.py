@@ -3,29 +3,19 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from .actions import ACTIONS
+from .card_list import card_list_page
 from .errors import ActionForbidden, CardActionError
 from .forms import CardSearchForm, action_form
 from .hooks import actions_offered_elsewhere
 from .models import EventSource
 from .roles import is_staff_member
-from .selectors import (
-    CARD_LIST_ORDER,
-    SEARCH_ORDER,
-    card_get_for_user,
-    card_list_for_user,
-    card_list_total,
-    card_search,
-    holder_card_view,
-)
+from .selectors import card_get_for_user, card_list_for_user, holder_card_view
 from .services import available_actions, card_act
-
-PAGE_SIZE = 25
 
 
 @login_required
@@ -33,21 +23,14 @@ def card_list(request):
     if not is_staff_member(request.user):
         raise PermissionDenied
     form = CardSearchForm(request.GET or None)
-    cards = card_list_for_user(request.user)
-    order, query, state = CARD_LIST_ORDER, "", ""
+    query, state = "", ""
     if form.is_valid():
         query, state = form.cleaned_data["q"], form.cleaned_data["state"]
-        if query:
-            cards = card_search(cards, query)
-            order = SEARCH_ORDER
-        if state:
-            cards = cards.filter(state=state)
-    paginator = Paginator(cards.order_by(*order), PAGE_SIZE)
-    total = None if query else card_list_total(request.user, state)
-    if total is not None:
-        paginator.count = total  # a cached property: no COUNT over every card
-    page = paginator.get_page(request.GET.get("page"))
-    return render(request, "cards/card_list.html", {"form": form, "page": page})
+    listed = card_list_page(request.user, query=query, state=state,
+                            page_number=request.GET.get("page"))
+    return render(request, "cards/card_list.html",
+                  {"form": form, "page": listed.page, "exact": listed.exact,
+                   "newest_first": listed.newest_first})
 
 
 @login_required

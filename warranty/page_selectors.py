@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
 
 from cards.models import Card, CardState, Unit
+from cards.paging import CappedPaginator, count_up_to
 from cards.roles import Role, roles_of, sees_all_cards, unit_ids_of
 
 from . import policy, timed_sql
@@ -175,11 +176,15 @@ def queue_page(user: Any, *, queue: str = "", kind: str = "", state: str = "",
     tabs += [QueueTab(q.name, q.label, counts[q.name], q.name == queue) for q in queues]
     cases = queue_cases(user, queue=queue, kind=kind, state=state, unit_id=unit_id,
                         overdue=overdue, query=query, now=now)
-    paginator = Paginator(cases.values_list("pk", flat=True), QUEUE_PAGE_SIZE)
-    if not (kind or unit_id or query.strip()):
-        total = _known_total(user, by_state, queue=queue, state=state, overdue=overdue)
-        if total is not None:
-            paginator.count = total  # a cached property: no COUNT query
+    ids = cases.values_list("pk", flat=True)
+    if query.strip():  # counted up to the cap: a common name matches thousands of cases
+        paginator = CappedPaginator(ids, QUEUE_PAGE_SIZE, count_up_to(cases))
+    else:
+        paginator = Paginator(ids, QUEUE_PAGE_SIZE)
+        if not (kind or unit_id):
+            total = _known_total(user, by_state, queue=queue, state=state, overdue=overdue)
+            if total is not None:
+                paginator.count = total  # a cached property: no COUNT query
     page = paginator.get_page(page_number)
     # The page's ids from the index first, then only their rows joined: an OFFSET over
     # the joined rows would join every case before the page as well. Two queries, so the

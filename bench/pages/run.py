@@ -66,14 +66,14 @@ def _first_case_number(user: User, **filters) -> str:
 
 def pages() -> list[Page]:
     """The pages with what each must show, read from the database as the views read it."""
-    from cards.selectors import CARD_LIST_ORDER, card_list_for_user, card_search
+    from cards.card_list import card_list_page
     from warranty.models import Case
 
     users = {u.username: u for u in User.objects.filter(username__startswith="bench-")}
     deans, ssos = users["bench-dziekanat"], users["bench-ssos"]
     case = (Case.objects.filter(unit_id=1, state="in_assessment").order_by("pk").first())
-    found = card_search(card_list_for_user(ssos), CARD_SEARCH).order_by(
-        *CARD_LIST_ORDER).first()
+    found = next(iter(card_list_page(User.objects.get(pk=ssos.pk), query=CARD_SEARCH).page),
+                 None)
     lookup = Case.objects.select_related("holder").filter(state="payment_due").order_by("pk")[0]
     result = [
         Page("case detail", "bench-dziekanat", f"/cases/{case.pk}/", [case.number]),

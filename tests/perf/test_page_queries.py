@@ -32,11 +32,16 @@ PAGES = [
     ("ssos", "/cases/?state=in_assessment", 4, "units, counts, page ids, page rows"),
     ("ssos", "/cases/?q=dabrowska", 5, "units, counts, page count, page ids, page rows"),
     ("ssos", "/cases/?kind=fault", 5, "units, counts, page count, page ids, page rows"),
-    ("ssos", "/cards/?q=00074", 2, "page count, page"),
-    # every card for a university-wide role: the total from the tally, not a COUNT
+    # a search with a digit looks the number up whole first; matches are counted up to
+    # the cap, then the page's ids and their rows
+    ("ssos", "/cards/?q=00074", 4, "number lookup, capped count, page ids, page rows"),
+    ("ssos", "/cards/?q=dabrowska", 3, "capped count, page ids, page rows"),
+    ("ssos", "/cards/?q=ELS-2025-0000741", 1, "number lookup"),
+    # every card the user sees: the total from the tally, not a COUNT
     ("ssos", "/cards/", 2, "card count from the tally, page"),
     ("ssos", "/cases/?page=2", 4, "units to filter by, counts, page ids, page rows"),
-    ("deans_office", "/cards/?state=awaiting_hologram", 2, "page count, page"),
+    # a dean's office: its units' total from the tally too
+    ("deans_office", "/cards/?state=awaiting_hologram", 2, "card count from the tally, page"),
 ]
 
 

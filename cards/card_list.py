@@ -1,0 +1,127 @@
+"""The staff card list: 25 cards a page, at a cost that does not follow the number of
+cards the user sees or a search finds (docs/performance.md, "Search").
+
+- Without a search: the total from the tally (`card_list_total`), the page's ids in
+  the cards' text order (surname first) from an index, then their rows.
+- A number typed whole (card number, chip serial, album or employee number): that
+  number's cards alone, by index lookups.
+- Otherwise the search (`cards.search`), counted up to `SEARCH_CAP` and listed by the
+  cards' stored text (surname first). Over the cap, sorting every match read thousands
+  of them from the table, so the page comes from an index walked in order, testing
+  each card, that stops at the page: for number fragments the text order itself
+  (index `card_search_text_order`, read alone); for names, whose matches bunch
+  together in that order, the cards registered last first (the primary key walked
+  backwards; the page says so and asks for a narrower search).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import Q, QuerySet
+
+from . import paging
+from .folding import Bytewise
+from .models import Card, Holder
+from .paging import CappedPaginator, count_up_to
+from .search import search_words
+from .selectors import (
+    SEARCH_ORDER,
+    card_list_for_user,
+    card_list_parts,
+    card_list_total,
+    card_search,
+)
+
+PAGE_SIZE = 25
+# The list's order, surname first, as the indexes `card_search_text_order` and
+# `card_unit_search_text_order` keep it.
+TEXT_ORDER = (Bytewise("search_text"), "pk")
+# Over the cap: the primary key walked backwards, each card tested, stopping at the page.
+NEWEST_FIRST = ("-pk",)
+
+
+@dataclass(frozen=True)
+class CardListPage:
+    page: Page
+    exact: bool = False  # the search was a number, and these are its cards
+    newest_first: bool = False  # too many matches to list by surname
+
+
+def card_list_page(user: Any, *, query: str = "", state: str = "",
+                   page_number: Any = 1) -> CardListPage:
+    cards = card_list_for_user(user)
+    if state:
+        cards = cards.filter(state=state)
+    query = query.strip()
+    if not query:
+        parts = card_list_parts(user)
+        merged = len(parts) > 1
+        paginator = Paginator(_merged_ids(parts, state) if merged
+                              else cards.order_by(*TEXT_ORDER), PAGE_SIZE)
+        paginator.count = card_list_total(user, state)  # a cached property: no COUNT
+        page = paginator.get_page(page_number)
+        return CardListPage(_with_rows(cards, page) if merged else page)
+    exact = exact_matches(cards, query)
+    if exact:
+        return CardListPage(Paginator(exact, PAGE_SIZE).get_page(1), exact=True)
+    return search_page(cards, query, page_number)
+
+
+def exact_matches(cards: QuerySet[Card], query: str) -> list[Card]:
+    """The cards of a number typed whole, in any letter case: a card number or chip serial
+    (the card), an album or employee number (its holder's cards). One query, each part an
+    index lookup; none for words without a digit."""
+    if len(query.split()) != 1 or not _has_digit(query):
+        return []
+    spellings = sorted({query, query.upper(), query.lower()})
+    holders = Holder.objects.filter(Q(album_number__in=spellings)
+                                    | Q(employee_number__in=spellings)).values("pk")
+    # a UNION: an OR across the subquery would keep PostgreSQL from the indexes
+    found = cards.filter(Q(number__in=spellings) | Q(chip_serial__in=spellings)).order_by(
+    ).union(cards.filter(holder_id__in=holders).order_by())
+    return list(found.order_by(*SEARCH_ORDER))
+
+
+def search_page(cards: QuerySet[Card], query: str, page_number: Any) -> CardListPage:
+    """The page's ids first (the walk or sort reads no more than it must), then their
+    rows by key."""
+    found = card_search(cards, query)
+    matches = count_up_to(found)
+    newest_first = matches > paging.SEARCH_CAP and not all(map(_has_digit, search_words(query)))
+    if newest_first:  # names: spread over the primary key, bunched in the name order
+        order = NEWEST_FIRST
+    elif matches > paging.SEARCH_CAP:  # number fragments: spread over the names
+        order = TEXT_ORDER
+    else:
+        order = SEARCH_ORDER
+    ids = found.order_by(*order).values_list("pk", flat=True)
+    page = CappedPaginator(ids, PAGE_SIZE, matches).get_page(page_number)
+    return CardListPage(_with_rows(cards, page), newest_first=newest_first)
+
+
+def _merged_ids(parts: list[QuerySet[Card]], state: str) -> QuerySet:
+    """(id, order key) of the cards of every part (in `state`) in text order: PostgreSQL
+    merges the parts' index walks (`card_unit_search_text_order`); SQLite, which cannot
+    order the parts of a UNION, sorts."""
+    parts = [(part.filter(state=state) if state else part)
+             .annotate(order_key=TEXT_ORDER[0]).values_list("pk", "order_key")
+             for part in parts]
+    ordered = connection.features.supports_slicing_ordering_in_compound
+    parts = [part.order_by(*(("order_key", "pk") if ordered else ())) for part in parts]
+    return parts[0].union(*parts[1:], all=True).order_by("order_key", "pk")
+
+
+def _with_rows(cards: QuerySet[Card], page: Page) -> Page:
+    """The page's cards by key, in the order of its ids (or (id, order key) pairs)."""
+    ids = [row[0] if isinstance(row, tuple) else row for row in page.object_list]
+    rows = cards.order_by().in_bulk(ids) if ids else {}
+    page.object_list = [rows[pk] for pk in ids]
+    return page
+
+
+def _has_digit(word: str) -> bool:
+    return any(ch.isdigit() for ch in word)
