@@ -4,19 +4,20 @@
 import pytest
 from django import forms
 from django.utils import translation
+from django.utils.safestring import mark_safe
 
 from cards import widgets
 from cards.models import Card, CardState
 from warranty.models import Case, CaseKind, CaseState
 from warranty.staff_forms import QueueFilterForm
 
-CHOICES = [("", "any"), ("x", 'X & <y> "quoted"'), (3, "three")]
+CHOICES = [("", "any"), ("x", 'X & <y> "quoted" \'single\''), (3, mark_safe("<b>three</b>"))]
 
 
 def _form(text, hidden, select, checkbox):
     class Filters(forms.Form):
         q = forms.CharField(required=False, widget=text(attrs={
-            "autofocus": True, "type": "search", "placeholder": 'name "or" <number>'}))
+            "autofocus": True, "type": "search", "placeholder": "name \"or\" <number> & 'more'"}))
         queue = forms.CharField(required=False, widget=hidden)
         state = forms.ChoiceField(required=False, choices=CHOICES, widget=select)
         overdue = forms.BooleanField(required=False, widget=checkbox)
@@ -28,7 +29,7 @@ OURS = _form(widgets.TextInput, widgets.HiddenInput, widgets.Select, widgets.Che
 
 
 @pytest.mark.parametrize("data", [
-    None, {}, {"q": 'a"b<c>&', "queue": "to_assess", "state": "3", "overdue": "on"},
+    None, {}, {"q": 'a"b<c>&\'', "queue": "to_assess", "state": "3", "overdue": "on"},
     {"state": "x"}, {"state": "not a choice", "overdue": ""}])
 def test_the_widgets_write_what_djangos_templates_write(data):
     djangos, ours = DJANGOS(data), OURS(data)
