@@ -31,7 +31,7 @@ class _InputInPython:
     def _render(self, template_name: str, context: dict, renderer: Any = None) -> SafeString:
         widget = context["widget"]
         value = "" if widget["value"] is None else f' value="{_escape(widget["value"])}"'
-        return mark_safe(f'<input type="{_escape(widget["type"])}" '
+        return mark_safe(f'<input type="{_escape(widget["type"])}" '  # noqa: S308 - escaped
                          f'name="{_escape(widget["name"])}"{value}{_attrs(widget["attrs"])}>')
 
 
@@ -56,5 +56,6 @@ class Select(forms.Select):
             f'\n  <option value="{_escape(option["value"])}"{_attrs(option["attrs"])}>'
             f'{_escape(option["label"])}</option>\n'
             for _name, group, _index in widget["optgroups"] for option in group)
-        return mark_safe(f'<select name="{_escape(widget["name"])}"{_attrs(widget["attrs"])}>'
-                         f'{options}\n</select>')
+        return mark_safe(  # noqa: S308 - every value and label is escaped
+            f'<select name="{_escape(widget["name"])}"{_attrs(widget["attrs"])}>'
+            f'{options}\n</select>')

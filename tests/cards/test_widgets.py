@@ -2,6 +2,7 @@
 (byte for byte), and the choice labels the lists show are `get_FOO_display`'s."""
 
 import pytest
+
 from django import forms
 from django.utils import translation
 from django.utils.safestring import mark_safe
