@@ -30,6 +30,7 @@ from .models import (
     Comment,
     PaymentStatus,
 )
+from .queue_rows import queue_rows
 from .reminders import REMINDER_CONDITIONS, reminder_days
 from .selectors import (
     QUEUES,
@@ -41,7 +42,6 @@ from .selectors import (
     queue_size,
     queues_for_user,
     sum_open_cases,
-    with_list_rows,
 )
 from .services import ATTEMPT_STATES
 from .transitions import ATTEMPT_ROLES, OPEN_CARD_ACTION, OPENED_FROM_A_READ, PAYMENT_ROLES
@@ -190,8 +190,8 @@ def queue_page(user: Any, *, queue: str = "", kind: str = "", state: str = "",
     # the joined rows would join every case before the page as well. Two queries, so the
     # rows are read by their keys whatever the planner makes of a subquery.
     ids = list(page.object_list)
-    page.object_list = list(with_list_rows(Case.objects.filter(pk__in=ids))
-                            .order_by(*QUEUE_ORDER)) if ids else []
+    page.object_list = queue_rows(Case.objects.filter(pk__in=ids)
+                                  .order_by(*QUEUE_ORDER)) if ids else []
     return QueuePage(tabs=tabs, page=page, overdue_count=counts["overdue"])
 
 

@@ -42,6 +42,10 @@ def _pay(client: Client, case: Case, reference: str, paid_on: str):
                        {"payment-pay-reference": reference, "payment-pay-paid_on": paid_on})
 
 
+def _listed(page) -> list[str]:
+    return [row.number for row in page.object_list]
+
+
 def _png() -> SimpleUploadedFile:
     buffer = io.BytesIO()
     Image.new("RGB", (8, 8), "red").save(buffer, format="PNG")
@@ -56,7 +60,7 @@ def test_queue_lists_only_the_units_cases(client, deans_office, card, other_unit
                        UserFactory(roles=["dziekanat"], units=[other_unit]))
     client.force_login(deans_office)
     response = client.get(reverse("warranty:list"))
-    assert list(response.context["page"].object_list) == [mine]
+    assert _listed(response.context["page"]) == [mine.number]
     assert client.get(_detail(theirs)).status_code == 404
     assert client.post(_step(theirs, "order_duplicate"),
                        {"order_duplicate-expected_state": theirs.state}).status_code == 404
@@ -84,7 +88,7 @@ def test_queue_tabs_count_and_filter(client, ssos, deans_office, unit):
     counts = {tab.name: tab.count for tab in response.context["tabs"]}
     assert counts == {"": 3, "awaiting_card": 1, "to_assess": 1, "to_order": 0,
                       "to_hand_over": 0, "forgeries": 0}
-    assert list(response.context["page"].object_list) == [assessed]
+    assert _listed(response.context["page"]) == [assessed.number]
     current = [tab.name for tab in response.context["tabs"] if tab.current]
     assert current == ["to_assess"]
     assert 'aria-current="page"' in response.content.decode()
@@ -102,7 +106,29 @@ def test_queue_search_by_number_album_and_full_name(client, deans_office, unit):
     client.force_login(deans_office)
     for query in (case.number, "555444", "zofia wróblewska", "Wróblewska"):
         page = client.get(reverse("warranty:list"), {"q": query}).context["page"]
-        assert list(page.object_list) == [case], query
+        assert _listed(page) == [case.number], query
+
+
+def test_queue_rows_show_holder_number_and_assignee(client, deans_office, unit):
+    student = HolderFactory(first_name="Ewa", last_name="Nowak", album_number="123456")
+    worker = HolderFactory(first_name="Jan", last_name="Kot", album_number="",
+                           employee_number="E-77")
+    named = UserFactory(username="anowak", first_name="Anna", last_name="Lis")
+    unnamed = UserFactory(username="kbzik", first_name="", last_name="")
+    cases = [open_case(CardFactory(serving_unit=unit, holder=holder), "fault", deans_office)
+             for holder in (student, worker, worker)]
+    Case.objects.filter(pk=cases[0].pk).update(assigned_to=named)
+    Case.objects.filter(pk=cases[1].pk).update(assigned_to=unnamed)
+    client.force_login(deans_office)
+    page = client.get(reverse("warranty:list")).content.decode()
+    rows = [" ".join(re.sub(r"<[^>]+>", " ", row).split())
+            for row in re.findall(r"<tr>(.*?)</tr>", page, re.S)]
+    cells = {case.number: next(row for row in rows if case.number in row) for case in cases}
+    assert "Ewa Nowak 123456" in cells[cases[0].number]
+    assert "Anna Lis" in cells[cases[0].number]
+    assert "Jan Kot E-77" in cells[cases[1].number]
+    assert "kbzik" in cells[cases[1].number]
+    assert "—" in cells[cases[2].number]
 
 
 def test_overdue_filter_uses_the_reminder_period(client, deans_office, unit, settings):
@@ -111,7 +137,7 @@ def test_overdue_filter_uses_the_reminder_period(client, deans_office, unit, set
     open_case(CardFactory(serving_unit=unit), "damage", deans_office)  # unpaid: 14 days
     client.force_login(deans_office)
     response = client.get(reverse("warranty:list"), {"overdue": "on"})
-    assert list(response.context["page"].object_list) == [late]
+    assert _listed(response.context["page"]) == [late.number]
     assert response.context["overdue_count"] == 1
 
 
