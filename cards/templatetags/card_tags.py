@@ -8,15 +8,27 @@ from typing import Any
 
 from django import template
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.timesince import timesince
 from django.utils.translation import gettext
 
 register = template.Library()
 
 
-@register.inclusion_tag("cards/_state_badge.html")
-def card_state(card: Any, big: bool = False) -> dict:
-    return {"card": card, "big": big, "lapsed": card.has_lapsed(timezone.localdate())}
+@register.simple_tag
+def card_state(card: Any, big: bool = False) -> str:
+    """Written here rather than in a template: the card list shows 25 (an inclusion
+    tag cost 2 ms for them)."""
+    size = " big" if big else ""
+    badge = format_html('<span class="badge{} state-{}">{}</span>', size, card.state,
+                        card.state_label)
+    if not card.has_lapsed(timezone.localdate()):
+        return badge
+    until = gettext("Valid until %(day)s") % {
+        "day": date_format(card.valid_until, "SHORT_DATE_FORMAT")}
+    return format_html('{} <span class="badge{} lapsed" title="{}">{}</span>', badge, size,
+                       until, gettext("expired — extend"))
 
 
 @register.filter
