@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 
 from cards.selectors import card_list_for_user
 from warranty.models import OPEN_STATES, Case
-from warranty.next_steps import next_step
 
 from .models import CardRead
+from .read_steps import read_next_step, step_fields
 from .selectors import read_row, reads_at_devices
 from .services import devices_for_user
 
@@ -48,8 +48,8 @@ def _with_pages(user: Any, reads: list[CardRead]) -> list[dict]:
             row["open_url"] = reverse("warranty:detail", args=[open_cases[read.card_id]])
         elif read.card_id in visible:
             row["open_url"] = reverse("cards:detail", args=[read.card_id])
-        step = next_step(user, visible[read.card_id], today=today) if (
-            read.card_id in visible) else None
-        row["next_label"], row["next_url"] = (step.label, step.url) if step else ("", "")
-        rows.append(row)
+        if read.card_id in visible:
+            read.card = visible[read.card_id]  # with the enrolments the rules look at
+        step = read_next_step(user, read, today=today, card_refusals=read.card_id in visible)
+        rows.append({**row, **step_fields(step)})
     return rows

@@ -6,12 +6,11 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import QuerySet
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from .diagnosis import FORGERY_DIAGNOSES, REMEDIES
+from .diagnosis import REMEDIES
 from .models import CardRead, Diagnosis, ProcessingState, ReadRequest
 from .read_text import detail_for_display
 
@@ -29,7 +28,7 @@ def _processed_reads() -> QuerySet[CardRead]:
 
 def reads_for_card(card_id: int, *, since: dt.datetime | None = None,
                    limit: int = PAGE_READS) -> list[CardRead]:
-    reads = _processed_reads().filter(card_id=card_id)
+    reads = _processed_reads().select_related("card").filter(card_id=card_id)
     if since is not None:
         reads = reads.filter(processed_at__gte=since - POLL_OVERLAP)
     return list(reads[:limit])
@@ -75,10 +74,6 @@ def read_row(read: CardRead) -> dict:
         "remedy": str(REMEDIES[diagnosis]) if diagnosis else "",
         "detail": detail_for_display(read.diagnosis_detail),
         "request_id": read.request_id,
-        # "Report to SSOS" when the diagnosis says so (the view checks who may).
-        "report_url": (reverse("reader_bridge:forgery", args=[read.pk])
-                       if read.diagnosis in FORGERY_DIAGNOSES else ""),
-        "report_label": _("Report a suspected forgery"),
     }
 
 

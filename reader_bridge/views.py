@@ -26,7 +26,8 @@ from .extension import extension_session_start
 from .extension_status import extension_status
 from .forms import ExtensionStartForm, ReadRequestForm
 from .new_card import new_card_row
-from .selectors import pending_request_for, pending_row, read_row, reads_for_card
+from .read_steps import card_read_rows
+from .selectors import pending_request_for, pending_row, reads_for_card
 from .services import devices_for_user, read_request_create
 
 # The list polls every few seconds; a `since` further back than this is taken from here.
@@ -90,7 +91,7 @@ def new_card_read(request, case_pk: int | None = None):
     just put on my reader (`?since=`)."""
     _staff_only(request)
     cases = ([case_get_for_user(request.user, case_pk)] if case_pk is not None
-             else stack_to_hand_over(request.user))
+             else stack_to_hand_over(request.user, request.GET.get("page")).object_list)
     now = timezone.now()
     try:
         since = _since_param(request, now)
@@ -112,7 +113,8 @@ def read_list(request):
         since = _since_param(request, now)
     except forms.ValidationError:
         return _bad_since()
-    rows = [read_row(read) for read in reads_for_card(card_id, since=since)]
+    rows = card_read_rows(request.user, reads_for_card(card_id, since=since),
+                          today=timezone.localdate(now))
     pending = pending_request_for(user=request.user, card_id=card_id)
     return JsonResponse({"now": now.isoformat(), "reads": rows,
                          "pending": pending_row(pending) if pending else None})

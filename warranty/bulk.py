@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.paginator import Page, Paginator
 from django.utils.translation import gettext as _
 
 from cards.errors import ActionRefused, CardActionError
@@ -56,10 +57,13 @@ def cases_hand_over_in_bulk(*, hand_overs: list[HandOver], actor: Any,
                        for h in hand_overs], "hand_over", actor, source)
 
 
-def stack_to_hand_over(user: Any) -> list:
-    """The new cards ready for pick-up at the user's desk, the longest waiting first."""
-    return list(case_list_for_user(user).filter(state=CaseState.READY_FOR_PICKUP)
-                .order_by("state_changed_at", "pk")[:MAX_BULK])
+def stack_to_hand_over(user: Any, page_number: Any = 1) -> Page:
+    """A page of the new cards ready for pick-up at the user's desk, the longest waiting
+    first; a page is as many as are handed over at once, and its paginator counts them
+    all (a page number out of range gives the last page)."""
+    cases = (case_list_for_user(user).filter(state=CaseState.READY_FOR_PICKUP)
+             .order_by("state_changed_at", "pk"))
+    return Paginator(cases, MAX_BULK).get_page(page_number)
 
 
 def _each_case(picks: list[tuple[int, str, dict]], action: str, actor: Any,

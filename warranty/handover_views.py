@@ -2,7 +2,8 @@
 
 Each row takes its new card's number and chip serial (the chip serial filled in by the
 card put on the reader, `{% new_card_read %}`); every filled row is handed over in its own
-transaction (`bulk.cases_hand_over_in_bulk`), so one refusal leaves the others done.
+transaction (`bulk.cases_hand_over_in_bulk`), so one refusal leaves the others done. The
+stack comes in pages of as many as are handed over at once, with the count of all.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Page
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -28,7 +31,7 @@ from .staff_views import report_bulk_result
 def hand_over_stack(request: HttpRequest) -> HttpResponse:
     if not is_staff_member(request.user):
         raise PermissionDenied
-    stack = stack_to_hand_over(request.user)
+    stack = stack_to_hand_over(request.user, request.GET.get("page"))
     if request.method == "POST":
         hand_overs = _filled_rows(request, stack)
         if not hand_overs:
@@ -41,11 +44,12 @@ def hand_over_stack(request: HttpRequest) -> HttpResponse:
                 messages.error(request, exc.message)
             else:
                 report_bulk_result(request, "hand_over", result)
-        return redirect("warranty:hand-over-stack")
+        # The cards handed over leave the stack: the same page shows the next ones.
+        return redirect(f"{reverse('warranty:hand-over-stack')}?page={stack.number}")
     return render(request, "warranty/hand_over_stack.html", {"stack": stack})
 
 
-def _filled_rows(request: HttpRequest, stack: list) -> list[HandOver]:
+def _filled_rows(request: HttpRequest, stack: Page) -> list[HandOver]:
     rows = []
     for case in stack:
         number = request.POST.get(f"number-{case.pk}", "").strip()[:30]

@@ -17,7 +17,8 @@ from ..extension_status import extension_status
 from ..forms import ExtensionStartForm, ReadRequestForm
 from ..models import CardRead
 from ..read_text import read_details
-from ..selectors import pending_request_for, read_row, reads_for_card
+from ..read_steps import card_read_rows
+from ..selectors import pending_request_for, reads_for_card
 from ..services import devices_for_user
 
 register = template.Library()
@@ -36,7 +37,8 @@ def card_reads(context, card, case=None):
     form = ReadRequestForm.for_display(devices, case.pk if case else None) if devices else None
     return {
         "card": card,
-        "reads": [] if case else [read_row(read) for read in reads_for_card(card.pk)],
+        "reads": [] if case else card_read_rows(user, reads_for_card(card.pk),
+                                                today=timezone.localdate()),
         "load_on_start": case is not None,
         "form": form,
         "can_request": staff,
@@ -86,12 +88,13 @@ def card_extension(context, card):
 
 
 @register.inclusion_tag("reader_bridge/new_card_read.html", takes_context=True)
-def new_card_read(context, case=None, serial_input_id=""):
+def new_card_read(context, case=None, serial_input_id="", stack_page=1):
     """On a hand-over form: the new card put on my reader fills the chip serial input
     (`serial_input_id`; on the stack without a `case`, the input of the case the chip's
-    data name), or shows why that chip is refused; typing is the fallback."""
+    data name, among the cases of `stack_page`), or shows why that chip is refused;
+    typing is the fallback."""
     devices = list(devices_for_user(context["request"].user))
     url = (reverse("reader_bridge:new-card", args=[case.pk]) if case is not None
-           else reverse("reader_bridge:new-card-stack"))
+           else f"{reverse('reader_bridge:new-card-stack')}?page={int(stack_page)}")
     return {"url": url, "readers": ", ".join(device.name for device in devices),
             "serial_input_id": serial_input_id, "now": timezone.now()}

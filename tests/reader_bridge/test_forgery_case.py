@@ -13,7 +13,6 @@ from cards.errors import ActionForbidden, ActionNotPossible
 from cards.models import CardEvent, CardState
 from reader_bridge.models import CardRead, Diagnosis
 from reader_bridge.processing import read_process
-from reader_bridge.selectors import read_row
 from reader_bridge.services import read_ingest
 from tests.factories import UserFactory
 from tests.warranty.helpers import act
@@ -57,12 +56,18 @@ def _report(client, read, note="przyniesiona przez osobę podającą się za pos
     return client.post(reverse("reader_bridge:forgery", args=[read.pk]), {"note": note})
 
 
+def _card_read_row(client, read) -> dict:
+    return client.get(reverse("reader_bridge:reads"), {"card": read.card_id}).json()["reads"][0]
+
+
 def test_the_read_offers_the_report_and_shows_its_details_in_polish(
         client, forged_read, deans_office):
-    row = read_row(forged_read)
-    assert row["report_url"] == reverse("reader_bridge:forgery", args=[forged_read.pk])
     client.force_login(deans_office)
-    page = client.get(row["report_url"]).content.decode()
+    row = _card_read_row(client, forged_read)
+    assert (row["next_label"], row["next_url"], row["next_danger"]) == (
+        "Zgłoś podejrzenie podrobienia",
+        reverse("reader_bridge:forgery", args=[forged_read.pk]), True)
+    page = client.get(row["next_url"]).content.decode()
     for polish in ("Zgłoś podejrzenie podrobienia", "Problemy wykryte przy sprawdzaniu",
                    "Dane w chipie", "algorytm skrótu", "podmiot", "wystawca",
                    "dane legitymacji zmieniono po podpisaniu"):
@@ -88,6 +93,23 @@ def test_reporting_opens_the_case_for_ssos_with_the_read_attached(
     assert "Potwierdź podrobienie" in page and "Dane w chipie" in page
     queues = client.get(reverse("warranty:list"), {"queue": "forgeries"}).context["page"]
     assert [c.pk for c in queues] == [case.pk]
+
+
+def test_a_reported_read_leads_to_its_case_not_to_a_second_report(
+        client, forged_read, deans_office):
+    client.force_login(deans_office)
+    _report(client, forged_read)
+    case = Case.objects.get(kind=CaseKind.SUSPECTED_FORGERY)
+
+    row = _card_read_row(client, forged_read)
+    desk_row = client.get(reverse("reader_bridge:desk-poll")).json()["reads"][0]
+    card_page = client.get(reverse("cards:detail", args=[forged_read.card_id])).content.decode()
+
+    for step in (row, desk_row):
+        assert (step["next_label"], step["next_url"], step["next_danger"]) == (
+            f"Przejdź do zgłoszenia {case.number}", reverse("warranty:detail", args=[case.pk]),
+            False)
+    assert "Zgłoś podejrzenie podrobienia" not in card_page
 
 
 def test_confirmed_forgery_invalidates_the_card_through_its_transition(

@@ -193,3 +193,30 @@ def test_the_stack_is_handed_over_card_by_card_and_refusals_listed_in_polish(
         f"serial-{second.pk}": "04C0FFEE0000D2"})
     second.refresh_from_db()
     assert second.state == CaseState.READY_FOR_PICKUP
+
+
+def test_a_stack_longer_than_a_page_is_paged_and_counted(
+        client, deans_office, device, stack, no_processing, monkeypatch):
+    monkeypatch.setattr("warranty.bulk.MAX_BULK", 1)  # a page: as many as go at once
+    first, second = stack
+    client.force_login(deans_office)
+    url = reverse("warranty:hand-over-stack")
+
+    page_one = client.get(url).content.decode()
+    page_two = client.get(url, {"page": 2}).content.decode()
+
+    assert "2 nowe legitymacje czekają na wydanie" in page_one
+    assert first.number in page_one and second.number not in page_one
+    assert second.number in page_two and first.number not in page_two
+    assert 'href="?page=2"' in page_one
+    put_on_reader(device, second.card, serial="04C0FFEE0000E2")
+    answer = client.get(reverse("reader_bridge:new-card-stack"), {"page": 2}).json()["read"]
+    assert (answer["case_id"], answer["chip_serial"]) == (second.pk, "04C0FFEE0000E2")
+
+    response = client.post(f"{url}?page=2", {
+        f"state-{second.pk}": second.state, f"number-{second.pk}": "ELS-2026-900021",
+        f"serial-{second.pk}": "04C0FFEE0000E2"}, follow=True)
+
+    second.refresh_from_db()
+    assert second.state == CaseState.HANDED_OVER
+    assert "1 nowa legitymacja czeka na wydanie" in response.content.decode()

@@ -99,3 +99,36 @@ def test_no_step_is_offered_that_the_role_may_not_take(client, ssos, removed):
 
     assert row["open_url"] == reverse("cards:detail", args=[removed.pk])
     assert (row["next_label"], row["next_url"]) == ("", "")
+
+
+def test_a_card_action_refused_by_its_case_leads_to_that_case(client, deans_office, card):
+    from tests.warranty.helpers import open_case
+    from warranty.services import payment_mark_paid
+
+    case = open_case(card, "lost", deans_office)
+    payment_mark_paid(case_id=case.pk, actor=deans_office, source="web", reference="R-1",
+                      paid_on=timezone.localdate())
+    client.force_login(deans_office)
+
+    response = client.post(reverse("cards:act", args=[card.pk, "mark_found"]),
+                           {"mark_found-expected_state": "lost"})
+
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 400
+    assert "zwróć ją" in page  # the fee was paid: refund it first, on the case
+    assert (f'href="{reverse("warranty:detail", args=[case.pk])}">'
+            f"Przejdź do zgłoszenia {case.number}</a>") in page
+    card.refresh_from_db()
+    assert card.state == "lost"
+
+
+def test_a_refused_invalidation_offers_the_ground_that_holds(client, deans_office, removed):
+    client.force_login(deans_office)
+    url = reverse("warranty:open", args=[removed.pk, "invalidation"])
+
+    response = client.post(url, {"ground": "completed_masters", "note": "koniec"})
+
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 400
+    assert "Odmowa unieważnienia" in page
+    assert f'href="{invalidation_url(removed)}">Załóż unieważnienie</a>' in page

@@ -1,15 +1,18 @@
-"""`{% card_cases card %}` for the card page (cards never imports warranty), and the
-small filters the cases pages share."""
+"""`{% card_cases card %}` and `{% refusal_next_step card %}` for the card page (cards
+never imports warranty), and the small filters the cases pages share."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django import template
+from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 
 from .. import instructions
 from ..models import CaseState
 from ..notifications import HOLDER_STATUS_TEXT
+from ..next_steps import LOOK_IT_UP, next_step
 from ..page_selectors import card_cases_for_user
 
 register = template.Library()
@@ -39,6 +42,16 @@ def holder_status_text(state: str) -> str:
 def card_cases(context: Any, card: Any) -> dict:
     request = context["request"]
     return {"card": card, "data": card_cases_for_user(request.user, card), "request": request}
+
+
+@register.simple_tag(takes_context=True)
+def refusal_next_step(context: Any, card: Any) -> Any:
+    """`{% refusal_next_step card as next_step %}`: the step a refused card action or case
+    leads to, for `warranty/_next_step.html` beside each refusal. Worked out when the
+    first refusal shows it, once per page; a page without a refusal runs no query."""
+    user = context["request"].user
+    return SimpleLazyObject(lambda: next_step(user, card, today=timezone.localdate(),
+                                              open_case=LOOK_IT_UP))
 
 
 @register.inclusion_tag("warranty/_holder_instructions.html")

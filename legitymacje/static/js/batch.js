@@ -75,19 +75,15 @@
       }
     }
 
-    function poll() {
-      fetch(url + "?since=" + encodeURIComponent(since), {
-        credentials: "same-origin", headers: {"Accept": "application/json"},
-      }).then(function (response) {
-        if (!response.ok) throw new Error(String(response.status));
-        return response.json();
-      }).then(function (data) {
+    window.Legitymacje.poll({
+      every: POLL_MS,
+      url: function () { return url + "?since=" + encodeURIComponent(since); },
+      onData: function (data) {
         since = data.now;
         show(data);
-        if (data.open) window.setTimeout(poll, POLL_MS);
-      }).catch(function () { window.setTimeout(poll, POLL_MS * 4); });
-    }
-    window.setTimeout(poll, POLL_MS);
+        return data.open;  // an ended batch has no more news
+      },
+    });
   }
 
   document.addEventListener("DOMContentLoaded", function () {

@@ -28,27 +28,23 @@
     let last = "";
     let lastStep = shown ? shown.dataset.step : "";
 
-    function poll() {
-      fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
-        .then(function (response) {
-          if (!response.ok) throw new Error(String(response.status));
-          return response.json();
-        })
-        .then(function (data) {
-          const text = JSON.stringify(data.extension);
-          if (text !== last) {
-            last = text;
-            render(box, data.extension);
-            const step = data.extension ? data.extension.step : "";
-            // The card's state and history change with a verified write: show them.
-            if (step === "verified" && lastStep !== "verified") window.location.reload();
-            lastStep = step;
-          }
-          if (!data.extension || !data.extension.done) window.setTimeout(poll, POLL_MS);
-        })
-        .catch(function () { window.setTimeout(poll, POLL_MS); });
-    }
-    poll();
+    window.Legitymacje.poll({
+      every: POLL_MS,
+      first: 0,
+      url: function () { return url; },
+      onData: function (data) {
+        const text = JSON.stringify(data.extension);
+        if (text !== last) {
+          last = text;
+          render(box, data.extension);
+          const step = data.extension ? data.extension.step : "";
+          // The card's state and history change with a verified write: show them.
+          if (step === "verified" && lastStep !== "verified") window.location.reload();
+          lastStep = step;
+        }
+        return !data.extension || !data.extension.done;
+      },
+    });
   }
 
   document.addEventListener("DOMContentLoaded", function () {

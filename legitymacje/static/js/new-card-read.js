@@ -32,17 +32,15 @@
       }
     }
 
-    function poll() {
-      fetch(panel.dataset.newCardUrl + "?since=" + encodeURIComponent(since),
-            {headers: {"Accept": "application/json"}, credentials: "same-origin"})
-        .then(function (response) { return response.ok ? response.json() : null; })
-        .then(function (answer) {
-          if (answer && answer.read) show(answer.read);
-        })
-        .catch(function () { /* offline for a moment: the next poll catches up */ })
-        .finally(function () { window.setTimeout(poll, POLL_MS); });
-    }
-    window.setTimeout(poll, POLL_MS);
+    window.Legitymacje.poll({
+      every: POLL_MS,
+      url: function () {
+        const url = new URL(panel.dataset.newCardUrl, window.location.href);
+        url.searchParams.set("since", since);
+        return url.href;
+      },
+      onData: function (answer) { if (answer.read) show(answer.read); },
+    });
   }
 
   document.querySelectorAll("[data-new-card-url]").forEach(start);

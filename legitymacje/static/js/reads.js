@@ -4,45 +4,6 @@
   "use strict";
   const POLL_MS = 500;  // pcscd sees a card within 400 ms; together under a second
 
-  function cell(text, className) {
-    const td = document.createElement("td");
-    if (className) td.className = className;
-    td.textContent = text;
-    return td;
-  }
-
-  function row(read) {
-    const tr = document.createElement("tr");
-    tr.dataset.readId = String(read.id);
-    tr.appendChild(cell(read.read_at, "mono"));
-    tr.appendChild(cell(read.reader));
-    const result = cell("");
-    const badge = document.createElement("span");
-    badge.className = "badge diagnosis-" + String(read.diagnosis).replace(/[^a-z_]/g, "");
-    badge.textContent = read.diagnosis_label;
-    const outcome = document.createElement("span");
-    outcome.className = "muted";
-    outcome.textContent = read.outcome;
-    result.append(badge, document.createElement("br"), outcome);
-    tr.appendChild(result);
-    const remedy = cell(read.remedy);
-    if (read.detail) {
-      const detail = document.createElement("span");
-      detail.className = "muted mono";
-      detail.textContent = read.detail;
-      remedy.append(document.createElement("br"), detail);
-    }
-    if (read.report_url) {
-      const report = document.createElement("a");
-      report.className = "button danger";
-      report.href = read.report_url;
-      report.textContent = read.report_label;
-      remedy.append(document.createElement("br"), report);
-    }
-    tr.appendChild(remedy);
-    return tr;
-  }
-
   function start(section) {
     const url = section.dataset.readsUrl;
     const body = section.querySelector("[data-reads-body]");
@@ -70,7 +31,7 @@
     function show(reads) {
       // The server sends newest first; insert oldest first so the newest ends on top.
       reads.slice().reverse().forEach(function (read) {
-        const fresh = row(read);
+        const fresh = window.Legitymacje.readRow(read, body.closest("table"), false);
         const old = body.querySelector('tr[data-read-id="' + Number(read.id) + '"]');
         if (old) {
           old.replaceWith(fresh);
@@ -86,20 +47,16 @@
       if (table) table.hidden = body.rows.length === 0;
     }
 
-    function poll() {
-      fetch(since ? url + "&since=" + encodeURIComponent(since) : url, {
-        credentials: "same-origin", headers: {"Accept": "application/json"},
-      }).then(function (response) {
-        if (!response.ok) throw new Error(String(response.status));
-        return response.json();
-      }).then(function (data) {
+    window.Legitymacje.poll({
+      every: POLL_MS,
+      first: section.dataset.since ? POLL_MS : 0,
+      url: function () { return since ? url + "&since=" + encodeURIComponent(since) : url; },
+      onData: function (data) {
         since = data.now;
         showPending(data.pending);
         show(data.reads);
-      }).catch(function () { /* network hiccup: try again on the next tick */ })
-        .finally(function () { window.setTimeout(poll, POLL_MS); });
-    }
-    window.setTimeout(poll, section.dataset.since ? POLL_MS : 0);
+      },
+    });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
