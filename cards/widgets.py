@@ -1,10 +1,11 @@
-"""Form widgets written out in Python, for the filter forms every list page shows.
+"""Form widgets written out in Python, for the filter forms every list page shows and the
+case page's forms.
 
 Django renders each widget, and each `<option>` of a select, through the form template
 renderer: about 1 ms for a select of 25 states, the largest render cost of the queues and
-the card list. These write the same markup as Django's templates (input.html, select.html,
-select_option.html, attrs.html), byte for byte, with plain string joins (even
-`format_html` per option costs a millisecond over the queue's 60 options).
+the card list. These write the same markup as Django's templates (input.html, textarea.html,
+select.html, select_option.html, attrs.html), byte for byte, with plain string joins
+(even `format_html` per option costs a millisecond over the queue's 60 options).
 """
 
 from __future__ import annotations
@@ -45,6 +46,18 @@ class HiddenInput(_InputInPython, forms.HiddenInput):
 
 class CheckboxInput(_InputInPython, forms.CheckboxInput):
     pass
+
+
+class DateInput(_InputInPython, forms.DateInput):
+    pass
+
+
+class Textarea(forms.Textarea):
+    def _render(self, template_name: str, context: dict, renderer: Any = None) -> SafeString:
+        widget = context["widget"]
+        return mark_safe(  # noqa: S308 - escaped
+            f'<textarea name="{_escape(widget["name"])}"{_attrs(widget["attrs"])}>\n'
+            f'{_escape(widget["value"] or "")}</textarea>')
 
 
 class Select(forms.Select):

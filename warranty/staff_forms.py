@@ -18,7 +18,7 @@ from .models import Assessment, CaseKind, CaseState, ExtensionError
 from .rules import CHECKLIST_FIELDS
 from .transitions import TRANSITIONS, CaseTransition
 
-NOTE_WIDGET = forms.Textarea(attrs={"rows": 2})
+NOTE_WIDGET = widgets.Textarea(attrs={"rows": 2})
 
 
 class QueueFilterForm(forms.Form):
@@ -88,7 +88,7 @@ class OpenCaseForm(forms.Form):
 class StepForm(forms.Form):
     """One form for every case step; fields appear as the step asks for them."""
 
-    expected_state = forms.CharField(widget=forms.HiddenInput)
+    expected_state = forms.CharField(widget=widgets.HiddenInput)
     note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=NOTE_WIDGET)
 
     def __init__(self, *args: Any, step: CaseTransition, **kwargs: Any) -> None:
@@ -98,14 +98,16 @@ class StepForm(forms.Form):
         if "checklist" in step.params:
             for name in CHECKLIST_FIELDS:
                 self.fields[name] = forms.BooleanField(
-                    label=Assessment._meta.get_field(name).verbose_name, required=False)
+                    label=Assessment._meta.get_field(name).verbose_name, required=False,
+                    widget=widgets.CheckboxInput)
             self.fields["other_note"] = forms.CharField(
-                label=_("Other defect, described"), required=False, max_length=300)
+                label=_("Other defect, described"), required=False, max_length=300,
+                widget=widgets.TextInput)
         if "new_number" in step.params:
-            self.fields["new_number"] = forms.CharField(label=_("New card number"),
-                                                        max_length=30)
-            self.fields["new_chip_serial"] = forms.CharField(label=_("New chip serial"),
-                                                             max_length=64)
+            self.fields["new_number"] = forms.CharField(
+                label=_("New card number"), max_length=30, widget=widgets.TextInput)
+            self.fields["new_chip_serial"] = forms.CharField(
+                label=_("New chip serial"), max_length=64, widget=widgets.TextInput)
         # What the step needs first, the free-text note last.
         self.order_fields([name for name in self.fields if name != "note"] + ["note"])
 
@@ -135,9 +137,10 @@ def _expected(case: Any) -> dict:
 
 
 class PaymentPaidForm(forms.Form):
-    reference = forms.CharField(label=_("Payment reference"), max_length=100)
+    reference = forms.CharField(label=_("Payment reference"), max_length=100,
+                                widget=widgets.TextInput)
     paid_on = forms.DateField(label=_("Paid on"), initial=timezone.localdate,
-                              widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+                              widget=widgets.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
 
 class PaymentReasonForm(forms.Form):
@@ -162,7 +165,7 @@ class AttemptForm(forms.Form):
     note = forms.CharField(label=_("What was tried"), required=False, max_length=2000,
                            widget=NOTE_WIDGET)
     extension_error = forms.ChoiceField(
-        label=_("The error USOS showed this time"), required=False,
+        label=_("The error USOS showed this time"), required=False, widget=widgets.Select,
         choices=[("", _("the same as before"))] + ExtensionError.choices,
         help_text=_("After a hand-back, a failed attempt returns the case to the USOS office "
                     "with this error."))
@@ -170,9 +173,9 @@ class AttemptForm(forms.Form):
 
 class CommentForm(forms.Form):
     body = forms.CharField(label=_("Comment"), max_length=4000,
-                           widget=forms.Textarea(attrs={"rows": 3}))
+                           widget=widgets.Textarea(attrs={"rows": 3}))
     visible_to_holder = forms.BooleanField(
-        label=_("Visible to the holder"), required=False,
+        label=_("Visible to the holder"), required=False, widget=widgets.CheckboxInput,
         help_text=_("Shown on the holder's page; leave unticked for staff-only notes."))
 
 
@@ -180,12 +183,13 @@ class AttachmentForm(forms.Form):
     file = forms.FileField(label=_("Photo of the card"),
                            widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
                            help_text=_("JPEG, PNG or WebP."))
-    description = forms.CharField(label=_("Description"), required=False, max_length=200)
+    description = forms.CharField(label=_("Description"), required=False, max_length=200,
+                                  widget=widgets.TextInput)
 
 
 class AssignForm(forms.Form):
     assignee = forms.TypedChoiceField(label=_("Assign to"), required=False, coerce=int,
-                                      empty_value=None)
+                                      empty_value=None, widget=widgets.Select)
 
     def __init__(self, *args: Any, people: list, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

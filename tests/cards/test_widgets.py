@@ -1,5 +1,8 @@
-"""The filter forms' widgets written in Python give the markup Django's templates give
-(byte for byte), and the choice labels the lists show are `get_FOO_display`'s."""
+"""The filter forms' and the case page's widgets written in Python give the markup
+Django's templates give (byte for byte), and the choice labels the lists show are
+`get_FOO_display`'s."""
+
+import datetime as dt
 
 import pytest
 
@@ -35,6 +38,25 @@ OURS = _form(widgets.TextInput, widgets.HiddenInput, widgets.Select, widgets.Che
 def test_the_widgets_write_what_djangos_templates_write(data):
     djangos, ours = DJANGOS(data), OURS(data)
     for name in ("q", "queue", "state", "overdue"):
+        assert str(ours[name]) == str(djangos[name])
+
+
+def _case_page_form(textarea, date):
+    class Note(forms.Form):
+        note = forms.CharField(required=False, widget=textarea(attrs={"rows": 2}))
+        paid_on = forms.DateField(required=False, widget=date(attrs={"type": "date"},
+                                                              format="%Y-%m-%d"))
+    return Note
+
+
+@pytest.mark.parametrize("data", [None, {"note": 'line\n"two" <b>&', "paid_on": "2026-01-31"},
+                                  {"note": "", "paid_on": "not a date"}])
+def test_the_case_page_widgets_write_what_djangos_templates_write(data):
+    djangos = _case_page_form(forms.Textarea, forms.DateInput)(data, initial={
+        "paid_on": dt.date(2026, 2, 1)})
+    ours = _case_page_form(widgets.Textarea, widgets.DateInput)(data, initial={
+        "paid_on": dt.date(2026, 2, 1)})
+    for name in ("note", "paid_on"):
         assert str(ours[name]) == str(djangos[name])
 
 
