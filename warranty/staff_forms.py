@@ -193,5 +193,4 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args: Any, people: list, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].choices = [("", _("nobody"))] + [
-            (p.pk, p.get_full_name() or p.get_username()) for p in people]
+        self.fields["assignee"].choices = [("", _("nobody")), *people]

@@ -1,6 +1,7 @@
-"""The counts' query compiled once per user (`warranty.timed_sql`) answers as a fresh one:
-a move shows on the next view, time passing makes a case overdue, and a query whose
-parameters are not all relative to now is compiled afresh each time."""
+"""Queries compiled once (`warranty.timed_sql`) answer as fresh ones: a move shows on the
+next view, time passing makes a case overdue, a new member of staff can be assigned at
+once, and a query whose parameters are not all relative to now is compiled afresh each
+time."""
 
 from __future__ import annotations
 
@@ -12,11 +13,11 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import CardFactory
+from tests.factories import CardFactory, UserFactory
 from tests.warranty.helpers import act, open_case
 from warranty import timed_sql
 from warranty.models import Case
-from warranty.page_selectors import queue_counts
+from warranty.page_selectors import assignee_choices, queue_counts
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -62,3 +63,14 @@ def test_a_query_with_a_fixed_date_is_compiled_each_time(deans_office, unit):
     assert timed_sql.rows_at(key, opened_before, now) == [{"pk": case.pk}]
     assert timed_sql._compiled[key] is None
     assert timed_sql.rows_at(key, opened_before, now - dt.timedelta(days=1)) == []
+
+
+def test_the_people_to_assign_follow_a_new_member_of_staff_at_once(deans_office, unit):
+    case = open_case(CardFactory(serving_unit=unit), "fault", deans_office)
+    before = assignee_choices(case)
+    assert (deans_office.pk, deans_office.get_full_name() or deans_office.username) in before
+    newcomer = UserFactory(first_name="Ewa", last_name="Żak", roles=["ssos"])
+    assert (newcomer.pk, "Ewa Żak") in assignee_choices(case)
+    newcomer.is_active = False
+    newcomer.save()
+    assert assignee_choices(case) == before
