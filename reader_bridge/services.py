@@ -317,6 +317,19 @@ def devices_for_user(user: Any):
     return devices.filter(mine)
 
 
+def device_choices(user: Any) -> list[tuple[Any, str]]:
+    """(id, name) of `devices_for_user`, for a form to show: read by a query compiled once
+    per user's scope (`warranty.timed_sql`; nothing in it moves with time)."""
+    from cards.roles import Role, roles_of, unit_ids_of
+    from warranty import timed_sql
+
+    key = ("reader devices", user.is_superuser, unit_ids_of(user), Role.SSOS in roles_of(user))
+    rows = timed_sql.rows_at(key, lambda _at: devices_for_user(user).values("pk", "name"),
+                             timezone.now())
+    to_id = ReaderDevice._meta.pk.to_python  # SQLite keeps the UUID as text
+    return [(to_id(row["pk"]), row["name"]) for row in rows]
+
+
 def read_request_create(*, user: Any, device_id: Any, card: Card | None = None,
                         case_id: int | None = None,
                         now: dt.datetime | None = None) -> ReadRequest:

@@ -16,10 +16,10 @@ from ..extension import extension_error_of
 from ..extension_status import extension_status
 from ..forms import ExtensionStartForm, ReadRequestForm
 from ..models import CardRead
-from ..read_text import read_details
 from ..read_steps import card_read_rows
+from ..read_text import read_details
 from ..selectors import pending_request_for, reads_for_card
-from ..services import devices_for_user
+from ..services import device_choices, devices_for_user
 
 register = template.Library()
 
@@ -33,7 +33,7 @@ def card_reads(context, card, case=None):
     """
     user = context["request"].user
     staff = is_staff_member(user)
-    devices = list(devices_for_user(user)) if staff else []
+    devices = device_choices(user) if staff else []
     form = ReadRequestForm.for_display(devices, case.pk if case else None) if devices else None
     return {
         "card": card,
