@@ -5,21 +5,18 @@ Django renders each widget, and each `<option>` of a select, through the form te
 renderer: about 1 ms for a select of 25 states, the largest render cost of the queues and
 the card list. These write the same markup as Django's templates (input.html, textarea.html,
 select.html, select_option.html, attrs.html), byte for byte, with plain string joins
-(even `format_html` per option costs a millisecond over the queue's 60 options).
+(even `format_html` per option costs a millisecond over the queue's 60 options;
+`cards.markup`).
 """
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 from django import forms
 from django.utils.safestring import SafeString, mark_safe
 
-
-def _escape(value: Any) -> str:
-    """As the templates' autoescape: markup marked safe stays, anything else is escaped."""
-    return value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
+from .markup import escape as _escape
 
 
 def _attrs(attrs: dict[str, Any]) -> str:

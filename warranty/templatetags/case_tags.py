@@ -1,19 +1,28 @@
 """`{% card_cases card %}` and `{% refusal_next_step card %}` for the card page (cards
-never imports warranty), and the small filters the cases pages share."""
+never imports warranty), `{% queue_row case %}` for the queue's rows, and the small filters
+the cases pages share."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django import template
+from django.template.defaultfilters import date
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
+
+from cards.markup import escape
+from cards.templatetags.card_tags import ago
 
 from .. import instructions
 from ..models import CaseState
-from ..notifications import HOLDER_STATUS_TEXT
 from ..next_steps import LOOK_IT_UP, next_step
+from ..notifications import HOLDER_STATUS_TEXT
 from ..page_selectors import card_cases_for_user
+from ..queue_rows import QueueRow
 
 register = template.Library()
 C = CaseState
@@ -31,6 +40,39 @@ STATE_TONES = {
 @register.filter
 def case_tone(state: str) -> str:
     return STATE_TONES.get(state, "done")
+
+
+# One row of the queue table (case_list.html), written by `queue_row` rather than by the
+# template: a queue shows 25, and the template's tags and filters cost ~5 ms for them.
+QUEUE_ROW = """
+    <tr>
+      <td><input type="checkbox" name="pick" value="{pk}:{state}" aria-label="{tick}"></td>
+      <td><a class="mono" href="{url}">{number}</a></td>
+      <td>{kind}</td>
+      <td><span class="badge tone-{tone}">{state_label}</span></td>
+      <td>{holder}<br><small class="muted">{holder_number}</small></td>
+      <td class="mono">{card}</td>
+      <td>{unit}</td>
+      <td>{assigned}</td>
+      <td class="nowrap"><time datetime="{changed_iso}">{changed}</time><br><small class="muted">{ago}</small></td>
+    </tr>"""  # noqa: E501 - the row as the browser gets it
+NOBODY = mark_safe('<span class="muted">—</span>')
+
+
+@register.simple_tag
+def queue_row(case: QueueRow) -> str:
+    changed = case.state_changed_at
+    cells = {
+        "pk": case.pk, "state": case.state, "number": case.number,
+        "tick": gettext("Tick %(number)s") % {"number": case.number},
+        "url": reverse("warranty:detail", args=[case.pk]), "kind": case.kind_label,
+        "tone": case_tone(case.state), "state_label": case.state_label,
+        "holder": case.holder_name, "holder_number": case.holder_number,
+        "card": case.card_number, "unit": case.unit_code,
+        "assigned": case.assigned_to or NOBODY, "changed_iso": changed.isoformat(),
+        "changed": date(timezone.template_localtime(changed), "SHORT_DATE_FORMAT"), "ago": ago(changed)}
+    return mark_safe(QUEUE_ROW.format_map(  # noqa: S308 - every cell is escaped
+        {name: escape(value) for name, value in cells.items()}))
 
 
 @register.filter
