@@ -26,7 +26,7 @@ from django.db.models import Q, QuerySet
 from . import paging
 from .folding import Bytewise
 from .models import Card, Holder
-from .paging import CappedPaginator, count_up_to
+from .paging import CappedPaginator
 from .search import search_words
 from .selectors import (
     SEARCH_ORDER,
@@ -87,19 +87,20 @@ def exact_matches(cards: QuerySet[Card], query: str) -> list[Card]:
 
 
 def search_page(cards: QuerySet[Card], query: str, page_number: Any) -> CardListPage:
-    """The page's ids first (the walk or sort reads no more than it must), then their
-    rows by key."""
+    """The matches up to the cap with their text, in one scan: under the cap these are
+    all, sorted here; over it the page's ids come from an index walked in order. Then the
+    page's rows by key."""
     found = card_search(cards, query)
-    matches = count_up_to(found)
-    newest_first = matches > paging.SEARCH_CAP and not all(map(_has_digit, search_words(query)))
-    if newest_first:  # names: spread over the primary key, bunched in the name order
-        order = NEWEST_FIRST
-    elif matches > paging.SEARCH_CAP:  # number fragments: spread over the names
-        order = TEXT_ORDER
-    else:
-        order = SEARCH_ORDER
-    ids = found.order_by(*order).values_list("pk", flat=True)
-    page = CappedPaginator(ids, PAGE_SIZE, matches).get_page(page_number)
+    first = list(found.order_by().values_list("pk", "search_text")[: paging.SEARCH_CAP + 1])
+    over_cap = len(first) > paging.SEARCH_CAP
+    newest_first = over_cap and not all(map(_has_digit, search_words(query)))
+    if newest_first:  # names: spread over the primary key, bunched in the text order
+        ids = found.order_by(*NEWEST_FIRST).values_list("pk", flat=True)
+    elif over_cap:  # number fragments: spread over the text order
+        ids = found.order_by(*TEXT_ORDER).values_list("pk", flat=True)
+    else:  # byte order of the text, as TEXT_ORDER
+        ids = [pk for pk, _text in sorted(first, key=lambda row: (row[1], row[0]))]
+    page = CappedPaginator(ids, PAGE_SIZE, len(first)).get_page(page_number)
     return CardListPage(_with_rows(cards, page), newest_first=newest_first)
 
 
