@@ -1,8 +1,9 @@
 """The staff card list: 25 cards a page, at a cost that does not follow the number of
 cards the user sees or a search finds (docs/performance.md, "Search").
 
-- Without a search: the total from the tally (`card_list_total`), the page's ids in
-  the cards' text order (surname first) from an index, then their rows.
+- Without a search: the total from the tally (`card_list_total`), the page in the
+  cards' text order (surname first) from an index: every card's (`card_search_text_order`)
+  or, for a dean's office, its units' walks merged (`card_unit_text_order`), ids first.
 - A number typed whole (card number, chip serial, album or employee number): that
   number's cards alone, by index lookups.
 - Otherwise the search (`cards.search`), counted up to `SEARCH_CAP` and listed by the
@@ -24,9 +25,10 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 
 from . import paging
-from .folding import Bytewise
+from .folding import Bytewise, UnitTextOrder
 from .models import Card, Holder
 from .paging import CappedPaginator
+from .roles import sees_all_cards
 from .search import search_words
 from .selectors import (
     SEARCH_ORDER,
@@ -37,8 +39,7 @@ from .selectors import (
 )
 
 PAGE_SIZE = 25
-# The list's order, surname first, as the indexes `card_search_text_order` and
-# `card_unit_search_text_order` keep it.
+# The list's order, surname first, as the index `card_search_text_order` keeps it.
 TEXT_ORDER = (Bytewise("search_text"), "pk")
 # Over the cap: the primary key walked backwards, each card tested, stopping at the page.
 NEWEST_FIRST = ("-pk",)
@@ -58,13 +59,13 @@ def card_list_page(user: Any, *, query: str = "", state: str = "",
         cards = cards.filter(state=state)
     query = query.strip()
     if not query:
-        parts = card_list_parts(user)
-        merged = len(parts) > 1
-        paginator = Paginator(_merged_ids(parts, state) if merged
-                              else cards.order_by(*TEXT_ORDER), PAGE_SIZE)
+        by_unit = not sees_all_cards(user)
+        listed = _by_unit_ids(card_list_parts(user), state) if by_unit else cards.order_by(
+            *TEXT_ORDER)
+        paginator = Paginator(listed, PAGE_SIZE)
         paginator.count = card_list_total(user, state)  # a cached property: no COUNT
         page = paginator.get_page(page_number)
-        return CardListPage(_with_rows(cards, page) if merged else page)
+        return CardListPage(_with_rows(cards, page) if by_unit else page)
     exact = exact_matches(cards, query)
     if exact:
         return CardListPage(Paginator(exact, PAGE_SIZE).get_page(1), exact=True)
@@ -104,13 +105,15 @@ def search_page(cards: QuerySet[Card], query: str, page_number: Any) -> CardList
     return CardListPage(_with_rows(cards, page), newest_first=newest_first)
 
 
-def _merged_ids(parts: list[QuerySet[Card]], state: str) -> QuerySet:
-    """(id, order key) of the cards of every part (in `state`) in text order: PostgreSQL
-    merges the parts' index walks (`card_unit_search_text_order`); SQLite, which cannot
-    order the parts of a UNION, sorts."""
+def _by_unit_ids(parts: list[QuerySet[Card]], state: str) -> QuerySet:
+    """(id, order key) of a dean's office's cards (in `state`) in text order, one ordered
+    walk of `card_unit_text_order` per unit, merged by PostgreSQL (a UNION ALL of ordered
+    parts; SQLite, which cannot order the parts of a UNION, sorts)."""
     parts = [(part.filter(state=state) if state else part)
-             .annotate(order_key=TEXT_ORDER[0]).values_list("pk", "order_key")
+             .annotate(order_key=UnitTextOrder("search_text")).values_list("pk", "order_key")
              for part in parts]
+    if len(parts) == 1:
+        return parts[0].order_by("order_key", "pk")
     ordered = connection.features.supports_slicing_ordering_in_compound
     parts = [part.order_by(*(("order_key", "pk") if ordered else ())) for part in parts]
     return parts[0].union(*parts[1:], all=True).order_by("order_key", "pk")

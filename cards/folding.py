@@ -44,3 +44,20 @@ class Bytewise(Collate):
 
     def as_sqlite(self, compiler, connection, **extra_context):
         return compiler.compile(self.get_source_expressions()[0])
+
+
+class UnitTextOrder(Func):
+    """The same byte order, as the index ``card_unit_text_order`` keeps it: an expression
+    (``search_text || ''``) rather than the column, so that PostgreSQL cannot read that
+    index alone to test the text, walking a unit's cards to count a search when the
+    trigram index finds the few matches at once."""
+
+    template = "(%(expressions)s || '') COLLATE \"C\""
+    output_field = TextField()
+
+    def __init__(self, field: str) -> None:
+        super().__init__(F(field))
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, template="(%(expressions)s || '')",
+                              **extra_context)

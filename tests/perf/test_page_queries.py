@@ -41,8 +41,9 @@ PAGES = [
     # every card the user sees: the total from the tally, not a COUNT
     ("ssos", "/cards/", 2, "card count from the tally, page"),
     ("ssos", "/cases/?page=2", 4, "units to filter by, counts, page ids, page rows"),
-    # a dean's office: its units' total from the tally too
-    ("deans_office", "/cards/?state=awaiting_hologram", 2, "card count from the tally, page"),
+    # a dean's office: its units' total from the tally too; the page's ids from its units'
+    # ordered walks, then their rows
+    ("deans_office", "/cards/?state=awaiting_hologram", 3, "tally, page ids, page rows"),
 ]
 
 
