@@ -36,8 +36,14 @@ def step_fields(step: NextStep | None) -> dict:
     return {"next_label": step.label, "next_url": step.url, "next_danger": step.danger}
 
 
-def card_read_rows(user: Any, reads: list[CardRead], *, today: dt.date) -> list[dict]:
-    """A card's reads as its live list shows them, each with its forgery step, if any."""
-    return [{**read_row(read), **step_fields(read_next_step(user, read, today=today,
-                                                             card_refusals=False))}
-            for read in reads]
+def card_read_rows(user: Any, reads: list[CardRead], *, today: dt.date,
+                   on_case_page: int | None = None) -> list[dict]:
+    """A card's reads as its live list shows them, each with its forgery step, if any;
+    on the page of case `on_case_page`, a step that would lead to that same case is none."""
+    here = reverse("warranty:detail", args=[on_case_page]) if on_case_page else None
+    rows = []
+    for read in reads:
+        step = read_next_step(user, read, today=today, card_refusals=False)
+        rows.append({**read_row(read), **step_fields(None if step and step.url == here
+                                                     else step)})
+    return rows

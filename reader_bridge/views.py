@@ -104,7 +104,8 @@ def new_card_read(request, case_pk: int | None = None):
 @require_GET
 @login_required
 def read_list(request):
-    """JSON for the live list: `?card=ID&since=<ISO time of the previous answer>`."""
+    """JSON for the live list: `?card=ID&since=<ISO time of the previous answer>`, and
+    `&case=ID` on that case's page."""
     card_id = _int_param(request, "card")
     if not card_list_for_user(request.user).filter(pk=card_id).exists():
         raise Http404
@@ -113,8 +114,9 @@ def read_list(request):
         since = _since_param(request, now)
     except forms.ValidationError:
         return _bad_since()
+    on_case_page = _int_param(request, "case") if "case" in request.GET else None
     rows = card_read_rows(request.user, reads_for_card(card_id, since=since),
-                          today=timezone.localdate(now))
+                          today=timezone.localdate(now), on_case_page=on_case_page)
     pending = pending_request_for(user=request.user, card_id=card_id)
     return JsonResponse({"now": now.isoformat(), "reads": rows,
                          "pending": pending_row(pending) if pending else None})

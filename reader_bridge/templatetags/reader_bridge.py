@@ -37,6 +37,7 @@ def card_reads(context, card, case=None):
     form = ReadRequestForm.for_display(devices, case.pk if case else None) if devices else None
     return {
         "card": card,
+        "case": case,
         "reads": [] if case else card_read_rows(user, reads_for_card(card.pk),
                                                 today=timezone.localdate()),
         "load_on_start": case is not None,

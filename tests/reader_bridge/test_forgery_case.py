@@ -110,6 +110,11 @@ def test_a_reported_read_leads_to_its_case_not_to_a_second_report(
             f"Przejdź do zgłoszenia {case.number}", reverse("warranty:detail", args=[case.pk]),
             False)
     assert "Zgłoś podejrzenie podrobienia" not in card_page
+    on_its_own_page = client.get(reverse("reader_bridge:reads"), {
+        "card": forged_read.card_id, "case": case.pk}).json()["reads"][0]
+    assert on_its_own_page["next_url"] == ""  # no button leading to the page it is on
+    assert f"case={case.pk}" in client.get(
+        reverse("warranty:detail", args=[case.pk])).content.decode()
 
 
 def test_confirmed_forgery_invalidates_the_card_through_its_transition(
