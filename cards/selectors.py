@@ -34,12 +34,18 @@ def units_or_own(user: Any, unit_field: str) -> Q:
     so every count would read the whole university.
     """
     condition = Q(**{f"{unit_field}__in": unit_ids_of(user)})
+    own = own_as_holder(user)
+    return condition if own is None else condition | own
+
+
+def own_as_holder(user: Any) -> Q | None:
+    """The user's own rows as a holder (by the row's `holder_id`); None if they hold none."""
     if get_user_model().holder.is_cached(user):  # loaded with the user (legitymacje.auth)
         holder = getattr(user, "holder", None)
-        return condition | Q(holder_id=holder.pk) if holder is not None else condition
+        return Q(holder_id=holder.pk) if holder is not None else None
     # Not loaded (e.g. token auth): a scalar subquery, still an index condition.
     own = Holder.objects.filter(user_id=user.pk).values("pk")[:1]
-    return condition | Q(holder_id=Subquery(own))
+    return Q(holder_id=Subquery(own))
 
 
 def holder_by_pesel(pesel: str) -> Holder | None:

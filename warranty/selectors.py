@@ -123,7 +123,9 @@ def open_cases_query(user: Any, *, may_be_on_time: Sequence[tuple[Q, Q]] = ()) -
     if not sees_all_cards(user):
         units = sorted(unit_ids_of(user))
         tally = tally.filter(unit_id__in=units)
-        own_elsewhere = visible_cases(user).filter(IS_OPEN).exclude(unit_id__in=units)
+        elsewhere = policy.own_cases_elsewhere_filter(user)
+        if elsewhere is not None:
+            own_elsewhere = Case.objects.filter(elsewhere, IS_OPEN)
     parts = [
         tally.values("state").annotate(open=Sum("n"), on_time=Value(0)),
         own_elsewhere.values("state").annotate(open=Count("pk"), on_time=Value(0)),
