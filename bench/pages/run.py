@@ -70,10 +70,11 @@ def pages() -> list[Page]:
     from warranty.models import Case
 
     users = {u.username: u for u in User.objects.filter(username__startswith="bench-")}
-    deans, ssos = users["bench-dziekanat"], users["bench-ssos"]
+    deans, ssos, admin = users["bench-dziekanat"], users["bench-ssos"], users["bench-admin"]
     case = (Case.objects.filter(unit_id=1, state="in_assessment").order_by("pk").first())
     found = next(iter(card_list_page(User.objects.get(pk=ssos.pk), query=CARD_SEARCH).page),
                  None)
+    units_first = next(iter(card_list_page(User.objects.get(pk=deans.pk)).page))
     lookup = Case.objects.select_related("holder").filter(state="payment_due").order_by("pk")[0]
     result = [
         Page("case detail", "bench-dziekanat", f"/cases/{case.pk}/", [case.number]),
@@ -85,6 +86,9 @@ def pages() -> list[Page]:
              ["Dąbrowska", _first_case_number(ssos, query=SEARCH)]),
         Page("card search, SSOS", "bench-ssos", f"/cards/?q={CARD_SEARCH}",
              [found.number if found else "0"]),  # an exact-only search finds nothing
+        Page("card list, dean's office", "bench-dziekanat", "/cards/", [units_first.number]),
+        Page("queue overdue, administrator", "bench-admin", "/cases/?overdue=on",
+             [_first_case_number(admin, overdue=True)]),
         Page("status lookup", "", "/cases/status/", [str(lookup.get_state_display())],
              post={"number": lookup.number, "album_number": lookup.holder.album_number}),
     ]
