@@ -347,13 +347,17 @@ def _run_step(step: _Step, action: str) -> None:
         handler(step)
 
 
+def step_possible(case: Case, action: str) -> bool:
+    """Whether the case's kind and state allow the step at all."""
+    return case.kind in TRANSITIONS[action].kinds and can_proceed(getattr(case, action))
+
+
 def step_not_possible(case: Case, action: str) -> str | None:
     """Why the case's kind or state does not allow the step at all, or None."""
-    spec = TRANSITIONS[action]
-    if case.kind not in spec.kinds or not can_proceed(getattr(case, action)):
-        return _("“%(step)s” is not possible for a case that is %(state)s.") % {
-            "step": spec.label, "state": case.get_state_display()}
-    return None
+    if step_possible(case, action):
+        return None
+    return _("“%(step)s” is not possible for a case that is %(state)s.") % {
+        "step": TRANSITIONS[action].label, "state": case.state_label}
 
 
 def case_act(*, case_id: int, action: str, actor: Any, source: str,
@@ -395,7 +399,7 @@ def available_steps(case: Case, user: Any) -> list[dict]:
     rule's verdict right now (`refusal` is None when the step can be taken)."""
     options = []
     for name, spec in TRANSITIONS.items():
-        if spec.internal or step_not_possible(case, name):
+        if spec.internal or not step_possible(case, name):
             continue
         if policy.transition_refusal(user, spec, case):
             continue
@@ -577,7 +581,7 @@ def case_follow_card_move(*, card: Card, event: CardEvent, actor: Any) -> None:
             .filter(card=card, state__in=OPEN_STATES).first())
     today = timezone.localdate()
     step_name = FOLLOWING_STEP.get(event.action)
-    if case is not None and step_name and not step_not_possible(case, step_name):
+    if case is not None and step_name and step_possible(case, step_name):
         refusal = rules.step_refusal(case, step_name, {})
         if refusal:
             raise ActionRefused(refusal)
