@@ -1,5 +1,5 @@
 """`{% card_state card %}`: the state badge, plus a warning when the chip date has passed;
-`|ago`: how long ago, in words."""
+`{% card_row card %}`: a row of the card list; `|ago`: how long ago, in words."""
 
 from __future__ import annotations
 
@@ -7,11 +7,15 @@ import datetime as dt
 from typing import Any
 
 from django import template
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 from django.utils.translation import gettext
+
+from ..markup import escape
 
 register = template.Library()
 
@@ -29,6 +33,34 @@ def card_state(card: Any, big: bool = False) -> str:
         "day": date_format(card.valid_until, "SHORT_DATE_FORMAT")}
     return format_html('{} <span class="badge{} lapsed" title="{}">{}</span>', badge, size,
                        until, gettext("expired — extend"))
+
+
+# One row of the card list (cards/card_list.html), written by `card_row` rather than by
+# the template: the list shows 25, and the template's tags and filters cost ~3 ms for them.
+CARD_ROW = """
+    <tr>
+      <td><a href="{url}">{kind} {number}</a></td>
+      <td>{holder}</td>
+      <td>{holder_number}</td>
+      <td>{unit}</td>
+      <td>{valid_until}</td>
+      <td>{state}</td>
+    </tr>"""
+
+
+@register.simple_tag
+def card_row(card: Any) -> str:
+    holder = card.holder
+    cells = {
+        "url": reverse("cards:detail", args=[card.pk]), "kind": card.kind,
+        "number": card.number, "holder": holder.full_name,
+        "holder_number": holder.album_number or holder.employee_number,
+        "unit": card.serving_unit.name,
+        "valid_until": date_format(card.valid_until, "SHORT_DATE_FORMAT")
+        if card.valid_until else "—",
+        "state": card_state(card)}
+    return mark_safe(CARD_ROW.format_map(  # noqa: S308 - every cell is escaped
+        {name: escape(value) for name, value in cells.items()}))
 
 
 @register.filter

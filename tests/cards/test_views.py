@@ -202,3 +202,15 @@ def test_the_holder_card_page_shows_what_my_cards_shows_without_staff_names(
                     card.chip_serial):
         assert private not in page and private not in mine
     assert card.number in page
+
+
+def test_card_list_rows_show_the_employee_number_and_no_chip_date(client, deans_office, unit):
+    worker = HolderFactory(first_name="Jan", last_name="Kot", album_number="",
+                           employee_number="E-77")
+    card = CardFactory(serving_unit=unit, holder=worker, valid_until=None)
+    client.force_login(deans_office)
+    html = client.get(reverse("cards:list")).content.decode()
+    row = next(row for row in html.split("<tr>") if card.number in row)
+    cells = [" ".join(cell.split()) for cell in row.split("<td>")[1:]]
+    assert f'href="{reverse("cards:detail", args=[card.pk])}"' in cells[0]
+    assert cells[1:5] == ["Jan Kot</td>", "E-77</td>", f"{unit.name}</td>", "—</td>"]
