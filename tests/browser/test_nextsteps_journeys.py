@@ -111,7 +111,8 @@ def test_a_card_action_refused_by_its_case_offers_the_case(page, login, both_wid
                       paid_on=timezone.localdate())
     login("dziekanat")
     page.goto(reverse("cards:detail", args=[scene.card.pk]))
-    form = page.locator(f'form[action="{reverse("cards:act", args=[scene.card.pk, "mark_found"])}"]')
+    mark_found = reverse("cards:act", args=[scene.card.pk, "mark_found"])
+    form = page.locator(f'form[action="{mark_found}"]')
     page.locator("details.action", has=form).locator("summary").click()
     submit(page, form.locator('button[type="submit"]'))
 
@@ -173,7 +174,7 @@ def test_the_poller_backs_off_on_errors_and_rests_while_the_tab_is_hidden(
     page.wait_for_timeout(4_000)
     # every 0.5 s it would ask 8 times; doubling from 0.5 s (1, 2, 4 s) it asks 3 or 4
     assert 2 <= len(asked) <= 4, asked
-    gaps = [later - earlier for earlier, later in zip(asked, asked[1:])]
+    gaps = [later - earlier for earlier, later in zip(asked, asked[1:], strict=False)]
     assert gaps == sorted(gaps)
 
     page.unroute("**/desk.json*")

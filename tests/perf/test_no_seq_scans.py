@@ -5,9 +5,10 @@ at a size CI can afford, then every query of every staff page runs under
 `EXPLAIN ANALYZE` with `enable_seqscan` off: at this size a sequential scan is the cheap
 choice, at a university's size the slow one. Searches also run with `enable_indexscan`
 (and `enable_indexonlyscan`) off: at this size the planner walks the primary key and
-filters rather than use the trigram index, which it takes from a few thousand rows on. No scan may read more than
-half of a big table's rows: that is what grows with the university instead of the unit
-(a dean's office count over every case, a search over every holder).
+filters rather than use the trigram index, which it takes from a few thousand rows on.
+No scan may read more than half of a big table's rows: that is what grows with the
+university instead of the unit (a dean's office count over every case, a search over
+every holder).
 """
 
 from __future__ import annotations

@@ -70,7 +70,8 @@ def queue_row(case: QueueRow) -> str:
         "holder": case.holder_name, "holder_number": case.holder_number,
         "card": case.card_number, "unit": case.unit_code,
         "assigned": case.assigned_to or NOBODY, "changed_iso": changed.isoformat(),
-        "changed": date(timezone.template_localtime(changed), "SHORT_DATE_FORMAT"), "ago": ago(changed)}
+        "changed": date(timezone.template_localtime(changed), "SHORT_DATE_FORMAT"),
+        "ago": ago(changed)}
     return mark_safe(QUEUE_ROW.format_map(  # noqa: S308 - every cell is escaped
         {name: escape(value) for name, value in cells.items()}))
 
