@@ -13,14 +13,13 @@ from cards.errors import ActionForbidden, ActionNotPossible
 from cards.models import CardEvent, CardState
 from reader_bridge.models import CardRead, Diagnosis
 from reader_bridge.processing import read_process
-from reader_bridge.services import read_ingest
 from tests.factories import UserFactory
 from tests.warranty.helpers import act
 from warranty.lookup import case_status_lookup
 from warranty.models import Case, CaseKind, CaseState, Notification
 from warranty.selectors import holder_cases_for_user
 
-from .factories import chip_fields, read_body, signed_headers, trust
+from .factories import chip_fields, deliver, read_body, trust
 
 pytestmark = pytest.mark.django_db
 S = CaseState
@@ -37,11 +36,7 @@ def ssos_person(db):
 
 
 def _process(device, **body_options) -> CardRead:
-    body = read_body(**body_options)
-    headers = signed_headers(device, body)
-    read_id, _created = read_ingest(device_id=str(device.pk),
-                                    signature=headers["HTTP_X_READER_SIGNATURE"], body=body)
-    return read_process(read_id)
+    return read_process(deliver(device, read_body(**body_options)))
 
 
 @pytest.fixture

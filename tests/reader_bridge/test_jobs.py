@@ -16,12 +16,11 @@ from cards.models import CardState
 from reader_bridge.extension import extension_session_start
 from reader_bridge.models import ChipWriteJob, JobKind, JobState
 from reader_bridge.processing import read_process
-from reader_bridge.services import read_ingest
 from warranty.models import Case, ExtensionError
 
 from .agent_calls import fetch, opened_job, post_result, result_body, written
 from .extension_setup import genuine_file
-from .factories import ReaderDeviceFactory, read_body, signed_headers
+from .factories import ReaderDeviceFactory, deliver, read_body
 
 pytestmark = pytest.mark.django_db
 
@@ -29,10 +28,7 @@ pytestmark = pytest.mark.django_db
 def insert(device, card, els: bytes | None = None, **body):
     """The agent posts a read of `card` (its genuine current file unless `els`)."""
     data = read_body(els=els or genuine_file(card), chip_serial=card.chip_serial, **body)
-    headers = signed_headers(device, data)
-    read_id, _ = read_ingest(device_id=str(device.pk),
-                             signature=headers["HTTP_X_READER_SIGNATURE"], body=data)
-    return read_process(read_id)
+    return read_process(deliver(device, data))
 
 
 @pytest.fixture
