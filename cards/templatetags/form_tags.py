@@ -1,6 +1,7 @@
-"""A form's fields and errors as `includes/field.html` and `includes/form_errors.html`
-write them, in Python: an `{% include %}` per field cost the case page about a tenth of
-its time (it has some twenty)."""
+"""A form's fields and errors, as every page writes them: label, widget, help text and
+errors per field, and the errors of the form as a whole. Written in Python rather than as
+an included template: an `{% include %}` per field cost the case page about a tenth of its
+time (it has some twenty)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ register = template.Library()
 
 @register.simple_tag
 def form_field(field: Any) -> SafeString:
-    """The field's label, widget, help text and errors, as `includes/field.html`."""
+    """The field's label, widget, help text and errors; a hidden field alone."""
     if field.is_hidden:
         return format_html("{}\n", str(field))
     errors = format_html_join("", '<p class="error" role="alert">{}</p>',
@@ -31,7 +32,7 @@ def form_field(field: Any) -> SafeString:
 
 @register.simple_tag
 def form_errors(form: Any) -> SafeString:
-    """The errors of the form as a whole, as `includes/form_errors.html`."""
+    """The errors of the form as a whole, if any."""
     errors = form.non_field_errors()
     if not errors:
         return mark_safe("\n")
