@@ -25,9 +25,9 @@ from cards.errors import ActionRefused
 from cards.models import Card, CardEvent
 from warranty.models import Case
 
-from .diagnosis import REMEDIES
+from .diagnosis import FORGERY_DIAGNOSES, REMEDIES
 from .models import NEW_CHIP_DIAGNOSES, CardRead, Diagnosis, ProcessingState, ReadOutcome
-from .processing import holder_mismatches
+from .processing import holder_mismatches, names_holder
 from .selectors import read_row, reads_at_devices
 from .services import devices_for_user
 
@@ -51,7 +51,7 @@ def _chip_data(read: CardRead) -> chip.ElsData | None:
 def _chip_refusal(read: CardRead, old_card: Card | None, new_card: Card | None) -> str | None:
     """What is wrong with the chip itself, whoever's card it was to become."""
     diagnosis = Diagnosis(read.diagnosis) if read.diagnosis else None
-    if diagnosis in (Diagnosis.INVALID_SIGNATURE, Diagnosis.UNKNOWN_ISSUER) or (
+    if diagnosis in FORGERY_DIAGNOSES or (
             read.outcome != ReadOutcome.OK or _chip_data(read) is None):
         remedy = REMEDIES[diagnosis] if diagnosis else _("Read the card again.")
         return _("%(diagnosis)s: %(remedy)s") % {
@@ -108,16 +108,15 @@ def latest_read_of_new_chip(serial: str) -> CardRead | None:
 
 
 def _case_of(read: CardRead, cases: Sequence[Case]) -> Case | None:
-    """The case the chip was made for: the only one, else the one whose holder's PESEL
-    (or album number) the chip carries, or whose old card it is."""
+    """The case the chip was made for: the only one, else the one whose holder the chip's
+    data name (PESEL or album number), or whose old card it is."""
     if len(cases) == 1:
         return cases[0]
     serial, data = read_serial(read), _chip_data(read)
     for case in cases:
         if serial and case.card.chip_serial == serial:
             return case
-        if data and (data.pesel or data.album_number) and not holder_mismatches(
-                data, case.holder):
+        if data and names_holder(data, case.holder):
             return case
     return None
 

@@ -170,6 +170,16 @@ def holder_mismatches(data: chip.ElsData, holder) -> list[str]:
     return mismatches
 
 
+def names_holder(data: chip.ElsData, holder) -> bool:
+    """Do the chip's data name this holder: at least one identifying field is the holder's
+    and none is another person's (a holder with neither a PESEL nor an album number is
+    never named)."""
+    same_pesel = bool(data.pesel and holder.pesel_hash
+                      and pesel_digest(data.pesel) == holder.pesel_hash)
+    same_album = bool(data.album_number and data.album_number == holder.album_number)
+    return (same_pesel or same_album) and not holder_mismatches(data, holder)
+
+
 def _earlier_card_failure(read: CardRead, card: Card | None) -> bool:
     """Was the previous attempt on the same card (or reader and ATR) a card failure too?"""
     if read.outcome == ReadOutcome.OK and not read.els_file:
