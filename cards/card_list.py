@@ -68,7 +68,7 @@ def card_list_page(user: Any, *, query: str = "", state: str = "",
         return CardListPage(_with_rows(cards, page) if by_unit else page)
     exact = exact_matches(cards, query)
     if exact:
-        return CardListPage(Paginator(exact, PAGE_SIZE).get_page(1), exact=True)
+        return CardListPage(Paginator(exact, PAGE_SIZE).get_page(page_number), exact=True)
     return search_page(cards, query, page_number)
 
 
@@ -123,7 +123,8 @@ def _with_rows(cards: QuerySet[Card], page: Page) -> Page:
     """The page's cards by key, in the order of its ids (or (id, order key) pairs)."""
     ids = [row[0] if isinstance(row, tuple) else row for row in page.object_list]
     rows = cards.order_by().in_bulk(ids) if ids else {}
-    page.object_list = [rows[pk] for pk in ids]
+    # a card that left the list's state between the two queries is left out, not a 500
+    page.object_list = [rows[pk] for pk in ids if pk in rows]
     return page
 
 
