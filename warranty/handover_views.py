@@ -20,16 +20,17 @@ from django.views.decorators.http import require_http_methods
 
 from cards.errors import CardActionError
 from cards.models import EventSource
-from cards.roles import is_staff_member
 
 from .bulk import HandOver, cases_hand_over_in_bulk, stack_to_hand_over
+from .policy import may_take_somewhere
 from .staff_views import report_bulk_result
+from .transitions import TRANSITIONS
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def hand_over_stack(request: HttpRequest) -> HttpResponse:
-    if not is_staff_member(request.user):
+    if not may_take_somewhere(request.user, TRANSITIONS["hand_over"]):
         raise PermissionDenied
     stack = stack_to_hand_over(request.user, request.GET.get("page"))
     if request.method == "POST":

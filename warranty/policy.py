@@ -48,6 +48,11 @@ def can_see(user: Any, case: Case) -> bool:
     return case.holder.user_id == user.pk and case.kind not in HOLDER_HIDDEN_KINDS
 
 
+def may_take_somewhere(user: Any, spec: CaseTransition) -> bool:
+    """Whether the user's role allows the step on some case (e.g. to offer a bulk page)."""
+    return is_staff_member(user) and bool(user.is_superuser or roles_of(user) & spec.roles)
+
+
 def _role_refusal(user: Any, roles: frozenset[str], unit_id: int) -> str | None:
     if getattr(user, "is_authenticated", False) and not is_staff_member(user):
         return _("Holders can follow their cases but cannot act on them.")

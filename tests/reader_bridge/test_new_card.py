@@ -3,6 +3,8 @@ reason this chip may not become the holder's card; the hand-over itself refuses 
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from django.urls import reverse
@@ -12,7 +14,7 @@ from cards.models import Card, CardState
 from reader_bridge.processing import read_process
 from tests.factories import CardFactory, HolderFactory
 from tests.warranty.helpers import act, open_case
-from warranty.models import CaseState
+from warranty.models import Case, CaseState
 from warranty.services import payment_waive
 
 from .factories import chip_fields, read_body, trust
@@ -220,3 +222,29 @@ def test_a_stack_longer_than_a_page_is_paged_and_counted(
     second.refresh_from_db()
     assert second.state == CaseState.HANDED_OVER
     assert "1 nowa legitymacja czeka na wydanie" in response.content.decode()
+
+
+def test_on_the_stack_a_holder_without_pesel_or_album_number_gets_no_stranger_s_chip(
+        client, deans_office, device, stack, unit, no_processing):
+    """Nothing on such a holder's record can match a chip, so no chip is theirs by
+    default, even when their case has waited longest and is listed first."""
+    nameless = open_case(CardFactory(serving_unit=unit, holder=HolderFactory(
+        pesel="", album_number="")), "lost", deans_office, note="zgubiona")
+    payment_waive(case_id=nameless.pk, actor=deans_office, source="web", reason="zwolnienie")
+    act(nameless, "order_duplicate", deans_office)
+    act(nameless, "mark_ready", deans_office)
+    Case.objects.filter(pk=nameless.pk).update(
+        state_changed_at=min(case.state_changed_at for case in stack) - dt.timedelta(days=1))
+    client.force_login(deans_office)
+
+    put_on_reader(device, stack[1].card, serial="04C0FFEE0000C4")
+    answer = client.get(reverse("reader_bridge:new-card-stack")).json()["read"]
+    assert (answer["case_id"], answer["chip_serial"]) == (stack[1].pk, "04C0FFEE0000C4")
+
+
+def test_the_stack_is_only_for_staff_who_hand_cards_over(client, usos_office, ssos, stack):
+    client.force_login(usos_office)  # sees every unit's cases, hands no card over
+    assert client.get(reverse("warranty:hand-over-stack")).status_code == 403
+    client.force_login(ssos)
+    page = client.get(reverse("warranty:hand-over-stack")).content.decode()
+    assert all(case.number in page for case in stack)
