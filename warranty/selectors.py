@@ -100,14 +100,12 @@ def case_list_for_user(user: Any) -> QuerySet[Case]:
     return with_list_rows(visible_cases(user))
 
 
-def open_cases_by_state(user: Any, *, may_be_on_time: Sequence[tuple[Q, Q]] = (),
-                        ) -> dict[str, tuple[int, int]]:
-    """Per state, the user's open cases and how many of them are late, in one query that
-    does not grow with them (`open_cases_query`)."""
+def open_cases_by_state(user: Any) -> dict[str, tuple[int, int]]:
+    """Per state, the user's open cases (none counted late), in one query that does not
+    grow with them (`open_cases_query`)."""
     if not getattr(user, "is_authenticated", False):
         return {}
-    return sum_open_cases(open_cases_query(user, may_be_on_time=may_be_on_time),
-                          counts_late=bool(may_be_on_time))
+    return sum_open_cases(open_cases_query(user), counts_late=False)
 
 
 def open_cases_query(user: Any, *, may_be_on_time: Sequence[tuple[Q, Q]] = ()) -> QuerySet:

@@ -67,8 +67,9 @@ def _queries(client, user: User, url: str) -> int:
 
 @pytest.mark.parametrize(("who", "url", "queries", "_what"), PAGES)
 def test_staff_page_queries_are_pinned(who, url, queries, _what, request, client, unit,
-                                       deans_office, ssos):
+                                       deans_office, ssos, monkeypatch):
     user = request.getfixturevalue(who)
+    monkeypatch.setattr("warranty.page_selectors.QUEUE_PAGE_SIZE", 5)  # 11 cases: 3 pages
     _fill(unit, deans_office, ssos, 2)
     assert _queries(client, user, url) == START + queries
     _fill(unit, deans_office, ssos, 9, first=2)
