@@ -77,6 +77,8 @@ def forgery_next_step(user: Any, card: Any, *, report_url: str,
         open_case = _open_case_of(user, card)
     if open_case is not None:
         return _go_to(open_case)
+    if Case.objects.filter(card=card, state__in=OPEN_STATES).exists():
+        return None  # a case this user cannot see: a report would be refused beside it
     if open_refusal(user, CaseKind.SUSPECTED_FORGERY, card) is None:
         return NextStep(_("Report a suspected forgery"), report_url, danger=True)
     return None

@@ -14,6 +14,8 @@ from django.utils import timezone
 
 from cards.models import EnrolmentStatus
 from reader_bridge.models import Diagnosis, ExtensionRefusal, ExtensionSession
+from tests.warranty.helpers import open_case
+from warranty.next_steps import forgery_next_step
 
 from .test_live import make_read
 
@@ -132,3 +134,14 @@ def test_a_refused_invalidation_offers_the_ground_that_holds(client, deans_offic
     assert response.status_code == 400
     assert "Odmowa unieważnienia" in page
     assert f'href="{invalidation_url(removed)}">Załóż unieważnienie</a>' in page
+
+
+def test_a_forged_read_of_a_card_with_a_case_i_cannot_see_offers_no_report(
+        deans_office, other_deans_office, card):
+    """A report would be refused beside the card's open case, whose number this office
+    cannot open: it is offered nothing rather than a dead end."""
+    assert forgery_next_step(other_deans_office, card, report_url="/r/").label == (
+        "Zgłoś podejrzenie podrobienia")
+    case = open_case(card, "lost", deans_office, note="zgubiona")
+    assert forgery_next_step(other_deans_office, card, report_url="/r/") is None
+    assert case.number in forgery_next_step(deans_office, card, report_url="/r/").label
