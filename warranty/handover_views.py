@@ -11,7 +11,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Page
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -34,7 +33,7 @@ def hand_over_stack(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     stack = stack_to_hand_over(request.user, request.GET.get("page"))
     if request.method == "POST":
-        hand_overs = _filled_rows(request, stack)
+        hand_overs = _filled_rows(request)
         if not hand_overs:
             messages.error(request, _("Fill in the new card of at least one case."))
         else:
@@ -50,13 +49,19 @@ def hand_over_stack(request: HttpRequest) -> HttpResponse:
     return render(request, "warranty/hand_over_stack.html", {"stack": stack})
 
 
-def _filled_rows(request: HttpRequest, stack: Page) -> list[HandOver]:
+def _filled_rows(request: HttpRequest) -> list[HandOver]:
+    """The rows the form posted (each carries its case's state), not the page as it is
+    now: cards handed over at another desk meanwhile shift the page, and the rows typed
+    here must not be dropped for it. The bulk step refuses cases the user does not see."""
     rows = []
-    for case in stack:
-        number = request.POST.get(f"number-{case.pk}", "").strip()[:30]
-        serial = request.POST.get(f"serial-{case.pk}", "").strip()[:64]
+    for key in request.POST:
+        case_id = key.removeprefix("state-")
+        if key == case_id or not (case_id.isascii() and case_id.isdigit()
+                                  and len(case_id) < 10):
+            continue
+        number = request.POST.get(f"number-{case_id}", "").strip()[:30]
+        serial = request.POST.get(f"serial-{case_id}", "").strip()[:64]
         if number or serial:
-            rows.append(HandOver(case_id=case.pk,
-                                 expected_state=request.POST.get(f"state-{case.pk}", ""),
+            rows.append(HandOver(case_id=int(case_id), expected_state=request.POST[key],
                                  new_number=number, new_chip_serial=serial))
     return rows

@@ -248,3 +248,24 @@ def test_the_stack_is_only_for_staff_who_hand_cards_over(client, usos_office, ss
     client.force_login(ssos)
     page = client.get(reverse("warranty:hand-over-stack")).content.decode()
     assert all(case.number in page for case in stack)
+
+
+def test_rows_typed_on_a_page_that_shifted_meanwhile_are_still_handed_over(
+        client, deans_office, stack, unit, monkeypatch):
+    monkeypatch.setattr("warranty.bulk.MAX_BULK", 1)
+    first, second = stack
+    third = open_case(CardFactory(serving_unit=unit), "lost", deans_office, note="zgubiona")
+    payment_waive(case_id=third.pk, actor=deans_office, source="web", reason="zwolnienie")
+    act(act(third, "order_duplicate", deans_office), "mark_ready", deans_office)
+    client.force_login(deans_office)
+    url = reverse("warranty:hand-over-stack")
+    assert second.number in client.get(url, {"page": 2}).content.decode()
+    act(first, "hand_over", deans_office,  # at another desk: page 2 now shows the third
+        new_number="ELS-2026-900031", new_chip_serial="04C0FFEE0000F1")
+
+    client.post(f"{url}?page=2", {
+        f"state-{second.pk}": second.state, f"number-{second.pk}": "ELS-2026-900032",
+        f"serial-{second.pk}": "04C0FFEE0000F2", "state-99999999999999": "x"})
+
+    second.refresh_from_db()
+    assert second.state == CaseState.HANDED_OVER
