@@ -33,11 +33,9 @@ PROJECT = Path(__file__).resolve().parent / "peer"
 VENV = Path(os.environ.get("PEER_VENV", "/work/peer/.venv"))
 DATABASE_URL = os.environ.get("PEER_DATABASE_URL",
                               "postgres://postgres@127.0.0.1:5432/helpdesk_bench")
-PASSWORD = "bench-password"
 SEARCH = "Dąbrowska"
 OPEN = [1, 2]  # helpdesk's open and reopened statuses
 PAGE_SIZE = 25  # ours (warranty.page_selectors.QUEUE_PAGE_SIZE) and helpdesk's default
-LOGIN_PATH = "/login/"
 
 
 def server(database_url: str = DATABASE_URL) -> tuple[list[str], Path, dict[str, str]]:

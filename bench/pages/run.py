@@ -253,8 +253,7 @@ def main() -> None:
     parser.add_argument("--peer", choices=["helpdesk"],
                         help="start and measure a known peer beside us (bench/pages/peer/)")
     parser.add_argument("--peer-port", type=int, help="the started peer's port (--port + 1)")
-    parser.add_argument("--peer-database-url", default=os.environ.get(
-        "PEER_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/helpdesk_bench"))
+    parser.add_argument("--peer-database-url", default=helpdesk_peer.DATABASE_URL)
     parser.add_argument("--peer-unloaded-runs", type=int, default=5,
                         help="the peer's dashboard takes seconds per request")
     parser.add_argument("--peer-url", help="a peer already running there")

@@ -56,7 +56,6 @@
       if (!asking) schedule(0);
     });
     schedule(options.first === undefined ? every : options.first);
-    return {stop: function () { stopped = true; schedule(0); }};
   }
 
   window.Legitymacje = Object.assign(window.Legitymacje || {}, {poll: poll});
