@@ -70,12 +70,19 @@ def card_list_parts(user: Any) -> list[QuerySet[Card]]:
     each one index range: each of its units' cards, and its own cards as a holder in
     other units. A list in order merges their walks instead of sorting every card of the
     units."""
-    units = sorted(unit_ids_of(user))
-    parts = [Card.objects.filter(serving_unit_id=unit) for unit in units]
-    holder = getattr(user, "holder", None)
-    if holder is not None:
-        parts.append(Card.objects.filter(holder_id=holder.pk).exclude(serving_unit_id__in=units))
+    parts = [Card.objects.filter(serving_unit_id=unit) for unit in sorted(unit_ids_of(user))]
+    if own_as_holder(user) is not None:
+        parts.append(own_cards_elsewhere(user))
     return parts or [Card.objects.none()]
+
+
+def own_cards_elsewhere(user: Any) -> QuerySet[Card]:
+    """A dean's office member's own cards as a holder in units other than theirs: the part
+    of `units_or_own` that its units' counts and walks do not cover."""
+    own = own_as_holder(user)
+    if own is None:
+        return Card.objects.none()
+    return Card.objects.filter(own).exclude(serving_unit_id__in=sorted(unit_ids_of(user)))
 
 
 def served_cards_by_state(user: Any, states: list[str]) -> dict[str, int]:
@@ -87,8 +94,6 @@ def served_cards_by_state(user: Any, states: list[str]) -> dict[str, int]:
     return counts_by_state(CardTally, states=states, unit_ids=units)
 
 
-
-
 def card_list_total(user: Any, state: str = "") -> int:
     """How many cards the list without a search shows (every card the user may see, or
     those in `state`): their units' from the tally (every unit for university-wide roles)
@@ -97,10 +102,8 @@ def card_list_total(user: Any, state: str = "") -> int:
         return 0
     states = [state] if state else list(CardState.values)
     total = sum(served_cards_by_state(user, states).values())
-    holder = getattr(user, "holder", None)
-    if holder is not None and not sees_all_cards(user):
-        total += (Card.objects.filter(holder_id=holder.pk, state__in=states)
-                  .exclude(serving_unit_id__in=unit_ids_of(user)).count())
+    if not sees_all_cards(user) and own_as_holder(user) is not None:
+        total += own_cards_elsewhere(user).filter(state__in=states).count()
     return total
 
 
