@@ -58,12 +58,12 @@ def pesel_decrypt(token: str) -> str:
 def encrypt_at_rest(data: bytes) -> bytes:
     """A Fernet token of `data` under the newest of PESEL_ENCRYPTION_KEYS. Used for the
     numbers and for whatever else carries them: chip files and the reads that hold them."""
-    return _fernet(tuple(settings.PESEL_ENCRYPTION_KEYS)).encrypt(data)
+    return configured_fernet().encrypt(data)
 
 
 def decrypt_at_rest(token: bytes) -> bytes:
     try:
-        return _fernet(tuple(settings.PESEL_ENCRYPTION_KEYS)).decrypt(token)
+        return configured_fernet().decrypt(token)
     except InvalidToken:
         raise ImproperlyConfigured(
             "Stored personal data cannot be decrypted with PESEL_ENCRYPTION_KEYS: "
@@ -71,8 +71,18 @@ def decrypt_at_rest(token: bytes) -> bytes:
         ) from None
 
 
+def configured_fernet() -> MultiFernet:
+    """PESEL_ENCRYPTION_KEYS as one MultiFernet; ImproperlyConfigured when it holds no key
+    or one that is not a Fernet key (checked at start too: `legitymacje.checks`)."""
+    return _fernet(tuple(settings.PESEL_ENCRYPTION_KEYS))
+
+
 @lru_cache(maxsize=4)
 def _fernet(keys: tuple[str, ...]) -> MultiFernet:
     if not keys:
         raise ImproperlyConfigured("PESEL_ENCRYPTION_KEYS is empty")
-    return MultiFernet([Fernet(key) for key in keys])
+    try:
+        return MultiFernet([Fernet(key) for key in keys])
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            "PESEL_ENCRYPTION_KEYS: every key must be 32 url-safe base64-encoded bytes") from exc

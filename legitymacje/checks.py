@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.checks import Tags, Warning, register
+from django.core.checks import Error, Tags, Warning, register
+from django.core.exceptions import ImproperlyConfigured
 
 
 @register(Tags.security, deploy=True)
@@ -18,3 +19,20 @@ def keys_configured(app_configs, **kwargs):
         "would lose the stored PESEL numbers and chip files and untrust every reader agent.",
         hint="Set them in the environment (docs/security.md, “Keys”).",
         id="legitymacje.W001")]
+
+
+@register(Tags.security)
+def keys_usable(app_configs, **kwargs):
+    """A key that is set but unusable (`PESEL_ENCRYPTION_KEYS=","`, a wrong length) would
+    otherwise surface only at the first PESEL saved or the first reader job signed."""
+    from cards.pesel import configured_fernet
+    from reader_bridge.job_signing import server_key
+
+    errors = []
+    for check_id, load in (("legitymacje.E001", configured_fernet),
+                           ("legitymacje.E002", server_key)):
+        try:
+            load()
+        except ImproperlyConfigured as exc:
+            errors.append(Error(str(exc), hint="docs/security.md, “Keys”.", id=check_id))
+    return errors
