@@ -335,6 +335,11 @@ CACHES = {
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "sessions"}
     ),
+    # Parts of pages kept per version of what they show (warranty.case_history), in each
+    # process's memory: a new release starts with none. Never expired, the oldest dropped.
+    "fragments": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                  "LOCATION": "fragments", "TIMEOUT": None,
+                  "OPTIONS": {"MAX_ENTRIES": 2000}},
 }
 
 REST_FRAMEWORK = {

@@ -9,6 +9,7 @@ CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "sessions": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
                  "LOCATION": "sessions"},
+    "fragments": CACHES["fragments"],  # noqa: F405 (in process memory, as in production)
 }
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -147,6 +147,11 @@ class Case(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     # matching holder. Kept by the database (triggers, migration 0004), whatever writes
     # the case, the holder or the card; what save() writes here is replaced.
     search_text = models.TextField(default="", editable=False)
+    # The version of what the case page keeps rendered from the case's history
+    # (`warranty.case_history`): a new random value whenever the case or a row those parts
+    # show is written, drawn by the database (triggers, migration 0008) whatever writes it;
+    # what save() writes here is replaced. NULL: nothing is kept for the case.
+    timeline_version = models.UUIDField(null=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]

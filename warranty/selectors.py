@@ -222,13 +222,28 @@ CASE_RARELY_SET = ("new_card", "converted_to")
 
 def case_get_for_user(user: Any, pk: int) -> Case:
     """The case with everything its page needs, or 404 if the user may not see it."""
+    case = case_for_user(user, pk)
+    load_history(case)
+    return case
+
+
+def case_for_user(user: Any, pk: int) -> Case:
+    """The case with its card, holder, unit, payment, assessment, people and related cases,
+    without its history; 404 if the user may not see it."""
     try:
         case = visible_cases(user).select_related(*CASE_JOINS).get(pk=pk)
     except Case.DoesNotExist as exc:
         raise Http404 from exc
     _attach_people(case)
+    rarely_set = [name for name in CASE_RARELY_SET if getattr(case, f"{name}_id") is not None]
+    if rarely_set:
+        prefetch_related_objects([case], *rarely_set)
+    return case
+
+
+def load_history(case: Case) -> None:
+    """The case's history, comments, photos, e-mails and (extension failures) attempts."""
     related = [
-        *(name for name in CASE_RARELY_SET if getattr(case, f"{name}_id") is not None),
         Prefetch("events", queryset=CaseEvent.objects.select_related("actor")),
         Prefetch("comments", queryset=Comment.objects.select_related("author")),
         "attachments", "notifications",
@@ -236,7 +251,6 @@ def case_get_for_user(user: Any, pk: int) -> Case:
     if case.kind == CaseKind.EXTENSION_FAILURE:
         related.append("attempts")  # only these cases record attempts
     prefetch_related_objects([case], *related)
-    return case
 
 
 def _attach_people(case: Case) -> None:
@@ -272,6 +286,13 @@ def _case_event_title(event: CaseEvent) -> str:
         "payment_waive": _("Fee waived"),
         "payment_refund": _("Fee refunded"),
     }.get(event.action, event.action)
+
+
+def staff_timeline(case: Case) -> list[TimelineEntry]:
+    """What staff see of a case with its history loaded (`load_history`): its timeline
+    merged with its card's history since the case opened."""
+    return case_timeline(case, list(CardEvent.objects.filter(
+        card_id=case.card_id, at__gte=case.created_at - dt.timedelta(seconds=1))))
 
 
 def case_timeline(case: Case, card_events: list[CardEvent]) -> list[TimelineEntry]:
@@ -325,17 +346,21 @@ class CaseDetail:
     extra: dict = field(default_factory=dict)
 
 
-def case_detail_for_user(user: Any, pk: int, today: dt.date | None = None) -> CaseDetail:
+def case_detail_for_user(user: Any, pk: int, today: dt.date | None = None, *,
+                         with_timeline: bool = True) -> CaseDetail:
     """A case's page: the case, its merged timeline, the steps the user may take (with the
-    rule's refusal), and for extension failures the remedy for the error."""
-    case = case_get_for_user(user, pk)
+    rule's refusal), and for extension failures the remedy for the error. Staff without
+    `with_timeline`: neither the timeline nor the history is read (the case page keeps
+    them rendered, `warranty.case_history`)."""
+    case = case_for_user(user, pk)
     if not is_staff_member(user):
+        load_history(case)
         return CaseDetail(case=case, timeline=holder_timeline(case), steps=[])
-    card_events = list(CardEvent.objects.filter(
-        card_id=case.card_id, at__gte=case.created_at - dt.timedelta(seconds=1)))
-    detail = CaseDetail(case=case, timeline=case_timeline(case, card_events),
-                        steps=available_steps(case, user),
+    detail = CaseDetail(case=case, timeline=[], steps=available_steps(case, user),
                         can_work=policy.staff_refusal(user, case) is None)
+    if with_timeline:
+        load_history(case)
+        detail.timeline = staff_timeline(case)
     if case.extension_error:
         detail.remedy = rules.REMEDIES[case.extension_error]
         if case.extension_error == "not_settled" and case.is_open:

@@ -27,6 +27,7 @@ from cards.selectors import card_get_for_user
 
 from . import policy, services
 from .bulk import BULK_STEPS, BulkResult, cases_step_in_bulk
+from .case_history import history_parts
 from .models import Attachment, CaseKind
 from .page_selectors import (
     card_cases_for_user,
@@ -149,11 +150,12 @@ def _staff_context(request: HttpRequest, detail: Any, bound: dict) -> dict:
 
 def _case_page(request: HttpRequest, pk: int, bound: dict | None = None,
                status: int = 200) -> HttpResponse:
-    detail = case_detail_for_user(request.user, pk)
+    detail = case_detail_for_user(request.user, pk, with_timeline=False)
     context: dict = {"detail": detail, "case": detail.case}
     if not is_staff_member(request.user):
         return render(request, "warranty/holder_case.html", context, status=status)
-    context.update(_staff_context(request, detail, bound or {}))
+    context.update(_staff_context(request, detail, bound or {}),
+                   history=history_parts(detail.case))
     return render(request, "warranty/case_detail.html", context, status=status)
 
 
