@@ -18,7 +18,7 @@ from django_fsm import can_proceed
 
 from cards.models import Card, CardState, Unit
 from cards.paging import CappedPaginator, count_up_to
-from cards.roles import Role, roles_of, sees_all_cards, unit_ids_of
+from cards.roles import Role, sees_all_cards
 
 from . import policy, timed_sql
 from .models import (
@@ -115,10 +115,8 @@ def _open_and_overdue(user: Any, now: dt.datetime | None) -> dict[str, tuple[int
 
     # What shapes the query besides the time: whose cases (`policy.visible_cases_filter`)
     # and the reminder periods (settings).
-    loaded = get_user_model().holder.is_cached(user)
-    holder = getattr(user, "holder", None) if loaded else "not loaded"
-    key = ("open_and_overdue", user.pk, user.is_superuser, roles_of(user), unit_ids_of(user),
-           getattr(holder, "pk", holder), tuple(reminder_days(k) for k in REMINDER_CONDITIONS))
+    key = ("open_and_overdue", *policy.visible_cases_key(user),
+           tuple(reminder_days(k) for k in REMINDER_CONDITIONS))
     rows = timed_sql.rows_at(key, query, now or timezone.now())
     return sum_open_cases(rows, counts_late=True)
 

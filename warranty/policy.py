@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -28,6 +29,16 @@ def visible_cases_filter(user: Any) -> Q | None:
     units = Q(unit_id__in=unit_ids_of(user))
     elsewhere = own_cases_elsewhere_filter(user)
     return units if elsewhere is None else units | elsewhere
+
+
+def visible_cases_key(user: Any) -> tuple:
+    """Everything `visible_cases_filter(user)` is built from, for keeping its SQL: the
+    user, their roles and units, and their holder record (or that it was not loaded with
+    the user, when the filter reads it in a subquery)."""
+    loaded = get_user_model().holder.is_cached(user)
+    holder = getattr(user, "holder", None) if loaded else "not loaded"
+    return (user.pk, user.is_superuser, roles_of(user), unit_ids_of(user),
+            getattr(holder, "pk", holder))
 
 
 def own_cases_elsewhere_filter(user: Any) -> Q | None:

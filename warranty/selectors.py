@@ -23,7 +23,7 @@ from cards.models import CardEvent
 from cards.roles import Role, is_staff_member, roles_of, sees_all_cards, unit_ids_of
 from cards.search import matching
 
-from . import policy, rules
+from . import compiled_get, policy, rules
 from .models import (
     HIDDEN_FROM_HOLDERS,
     IS_OPEN,
@@ -229,9 +229,12 @@ def case_get_for_user(user: Any, pk: int) -> Case:
 
 def case_for_user(user: Any, pk: int) -> Case:
     """The case with its card, holder, unit, payment, assessment, people and related cases,
-    without its history; 404 if the user may not see it."""
+    without its history (a step posted, a photo served, a read for the case); 404 if the
+    user may not see it. The query is compiled once per user's scope (`compiled_get`)."""
+    cases = visible_cases(user).select_related(*CASE_JOINS)
     try:
-        case = visible_cases(user).select_related(*CASE_JOINS).get(pk=pk)
+        case = (compiled_get.get(("case", *policy.visible_cases_key(user)), cases, pk)
+                if getattr(user, "is_authenticated", False) else cases.get(pk=pk))
     except Case.DoesNotExist as exc:
         raise Http404 from exc
     _attach_people(case)
