@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cards.roles import is_staff_member
 from cards.selectors import card_get_for_user, card_list_for_user
 from warranty.bulk import stack_to_hand_over
-from warranty.selectors import case_get_for_user
+from warranty.selectors import case_for_user
 
 from .desk import desk_rows
 from .errors import ReaderBridgeError
@@ -90,7 +90,7 @@ def new_card_read(request, case_pk: int | None = None):
     """JSON for the hand-over form of one case, or of the hand-over stack: the new card
     just put on my reader (`?since=`)."""
     _staff_only(request)
-    cases = ([case_get_for_user(request.user, case_pk)] if case_pk is not None
+    cases = ([case_for_user(request.user, case_pk)] if case_pk is not None
              else stack_to_hand_over(request.user, request.GET.get("page")).object_list)
     now = timezone.now()
     try:
@@ -129,7 +129,7 @@ def read_request(request, card_pk: int):
     form = ReadRequestForm(request.POST, devices=devices_for_user(request.user))
     case = None
     if form.is_valid() and form.cleaned_data["case"]:
-        case = case_get_for_user(request.user, form.cleaned_data["case"])
+        case = case_for_user(request.user, form.cleaned_data["case"])
         if case.card_id != card.pk:
             raise Http404
     if form.is_valid():

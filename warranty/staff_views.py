@@ -36,7 +36,7 @@ from .page_selectors import (
     queue_page,
     unit_choices,
 )
-from .selectors import case_detail_for_user, case_get_for_user
+from .selectors import case_detail_for_user, case_for_user
 from .staff_forms import (
     PAYMENT_DONE,
     PAYMENT_LABELS,
@@ -168,7 +168,7 @@ def _submit(request: HttpRequest, pk: int, key: str, form: django_forms.Form,
             call: Callable[[Any, dict], Any], done: str) -> HttpResponse:
     """Validate `form`, make the one service `call`, and redirect to the case page; on
     bad input or a refusal, show the page again with the reason next to the form."""
-    case = case_get_for_user(request.user, pk)
+    case = case_for_user(request.user, pk)
     status = 400
     if form.is_valid():
         try:
@@ -256,7 +256,7 @@ def case_attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def case_assign(request: HttpRequest, pk: int) -> HttpResponse:
-    case = case_get_for_user(request.user, pk)
+    case = case_for_user(request.user, pk)
     assignee: int | None
     if request.POST.get("take") == "me":
         assignee = request.user.pk
@@ -280,7 +280,7 @@ def case_assign(request: HttpRequest, pk: int) -> HttpResponse:
 def attachment_file(request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
     """Photos are served through the case's permission check, never from a public URL."""
     _staff_only(request)
-    case = case_get_for_user(request.user, pk)
+    case = case_for_user(request.user, pk)
     attachment = get_object_or_404(Attachment, pk=attachment_pk, case=case)
     return FileResponse(attachment.file.open("rb"), content_type=attachment.content_type,
                         as_attachment="download" in request.GET,
