@@ -32,7 +32,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cards import chip
+from cards import chip, compiled_queries
 from cards.models import Card, Unit
 
 from .errors import EnrolmentRefused, IngestRejected
@@ -319,13 +319,11 @@ def devices_for_user(user: Any):
 
 def device_choices(user: Any) -> list[tuple[Any, str]]:
     """(id, name) of `devices_for_user`, for a form to show: read by a query compiled once
-    per user's scope (`warranty.timed_sql`; nothing in it moves with time)."""
+    per user's scope (`cards.compiled_queries`)."""
     from cards.roles import Role, roles_of, unit_ids_of
-    from warranty import timed_sql
 
     key = ("reader devices", user.is_superuser, unit_ids_of(user), Role.SSOS in roles_of(user))
-    rows = timed_sql.rows_at(key, lambda _at: devices_for_user(user).values("pk", "name"),
-                             timezone.now())
+    rows = compiled_queries.fetch(key, lambda: devices_for_user(user).values("pk", "name"))
     to_id = ReaderDevice._meta.pk.to_python  # SQLite keeps the UUID as text
     return [(to_id(row["pk"]), row["name"]) for row in rows]
 

@@ -17,10 +17,11 @@ from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
 
 from cards.models import Card, CardState, Unit
+from cards import compiled_queries
 from cards.paging import CappedPaginator, count_up_to
 from cards.roles import Role, sees_all_cards
 
-from . import policy, timed_sql
+from . import policy
 from .models import (
     HIDDEN_FROM_HOLDERS,
     IS_OPEN,
@@ -117,7 +118,7 @@ def _open_and_overdue(user: Any, now: dt.datetime | None) -> dict[str, tuple[int
     # and the reminder periods (settings).
     key = ("open_and_overdue", *policy.visible_cases_key(user),
            tuple(reminder_days(k) for k in REMINDER_CONDITIONS))
-    rows = timed_sql.rows_at(key, query, now or timezone.now())
+    rows = compiled_queries.fetch(key, query, now or timezone.now())
     return sum_open_cases(rows, counts_late=True)
 
 
@@ -242,17 +243,17 @@ def case_work_for_user(user: Any, case: Case) -> CaseWork:
 def assignee_choices(case: Case) -> list[tuple[int, str]]:
     """Active staff who may work on the case, as (id, name): the unit's dean's office and
     the university-wide offices (the service checks the choice again). The query is
-    compiled once per unit (`timed_sql`; nothing in it moves with time)."""
+    compiled once per unit (`cards.compiled_queries`)."""
     User = get_user_model()
 
-    def query(_at: dt.datetime) -> QuerySet:
+    def query() -> QuerySet:
         return (User.objects.filter(is_active=True)
                 .filter(Q(groups__name__in=[Role.SSOS, Role.USOS_OFFICE])
                         | Q(groups__name=Role.DEANS_OFFICE, units=case.unit_id))
                 .distinct().order_by("last_name", "first_name", "username")
                 .values("pk", "first_name", "last_name", "username"))
 
-    rows = timed_sql.rows_at(("assignees", case.unit_id), query, timezone.now())
+    rows = compiled_queries.fetch(("assignees", case.unit_id), query)
     return [(row["pk"], User(first_name=row["first_name"], last_name=row["last_name"])
              .get_full_name() or row["username"]) for row in rows]
 

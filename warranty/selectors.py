@@ -20,10 +20,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cards.models import CardEvent
+from cards import compiled_queries
 from cards.roles import Role, is_staff_member, roles_of, sees_all_cards, unit_ids_of
 from cards.search import matching
 
-from . import compiled_get, policy, rules
+from . import policy, rules
 from .models import (
     HIDDEN_FROM_HOLDERS,
     IS_OPEN,
@@ -230,13 +231,18 @@ def case_get_for_user(user: Any, pk: int) -> Case:
 def case_for_user(user: Any, pk: int) -> Case:
     """The case with its card, holder, unit, payment, assessment, people and related cases,
     without its history (a step posted, a photo served, a read for the case); 404 if the
-    user may not see it. The query is compiled once per user's scope (`compiled_get`)."""
+    user may not see it. The query is compiled once per user's scope
+    (`cards.compiled_queries`)."""
     cases = visible_cases(user).select_related(*CASE_JOINS)
-    try:
-        case = (compiled_get.get(("case", *policy.visible_cases_key(user)), cases, pk)
-                if getattr(user, "is_authenticated", False) else cases.get(pk=pk))
-    except Case.DoesNotExist as exc:
-        raise Http404 from exc
+    if not getattr(user, "is_authenticated", False):
+        found = cases.filter(pk=pk)
+    else:
+        found = compiled_queries.fetch(("case", *policy.visible_cases_key(user)),
+                                       lambda pk: cases.filter(pk=pk),
+                                       Case._meta.pk.get_prep_value(pk))
+    if not found:
+        raise Http404
+    case = found[0]
     _attach_people(case)
     rarely_set = [name for name in CASE_RARELY_SET if getattr(case, f"{name}_id") is not None]
     if rarely_set:

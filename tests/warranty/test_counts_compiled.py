@@ -1,4 +1,4 @@
-"""Queries compiled once (`warranty.timed_sql`) answer as fresh ones: a move shows on the
+"""Queries compiled once (`cards.compiled_queries`) answer as fresh ones: a move shows on the
 next view, time passing makes a case overdue, a new member of staff can be assigned at
 once, and a query whose parameters are not all relative to now is compiled afresh each
 time."""
@@ -13,9 +13,9 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from cards import compiled_queries
 from tests.factories import CardFactory, UserFactory
 from tests.warranty.helpers import act, open_case
-from warranty import timed_sql
 from warranty.models import Case
 from warranty.page_selectors import assignee_choices, queue_counts
 
@@ -37,7 +37,7 @@ def test_a_dashboard_count_follows_a_move_on_the_next_view(client, ssos, deans_o
 
 
 def test_a_case_turns_overdue_as_time_passes(deans_office, unit):
-    timed_sql._compiled.clear()
+    compiled_queries.forget()
     # waiting for the card: overdue after the 7 days of its reminder
     case = open_case(CardFactory(serving_unit=unit), "fault", deans_office)
     now = timezone.now()
@@ -46,9 +46,9 @@ def test_a_case_turns_overdue_as_time_passes(deans_office, unit):
     assert queue_counts(deans_office, now + dt.timedelta(days=2))["overdue"] == 1
     assert queue_counts(deans_office, now - dt.timedelta(days=30))["overdue"] == 0
     if connection.vendor == "postgresql":  # SQLite's parameters are text: compiled each time
-        compiled = [entry for key, entry in timed_sql._compiled.items()
+        compiled = [key for key in compiled_queries._compiled
                     if key[:2] == ("open_and_overdue", deans_office.pk)]
-        assert len(compiled) == 1 and compiled[0] is not None  # compiled once, shifted since
+        assert len(compiled) == 1 and compiled_queries.is_compiled(compiled[0])  # shifted since
 
 
 def test_a_query_with_a_fixed_date_is_compiled_each_time(deans_office, unit):
@@ -60,9 +60,9 @@ def test_a_query_with_a_fixed_date_is_compiled_each_time(deans_office, unit):
 
     key = ("fixed date", case.pk)
     now = timezone.now()
-    assert timed_sql.rows_at(key, opened_before, now) == [{"pk": case.pk}]
-    assert timed_sql._compiled[key] is None
-    assert timed_sql.rows_at(key, opened_before, now - dt.timedelta(days=1)) == []
+    assert compiled_queries.fetch(key, opened_before, now) == [{"pk": case.pk}]
+    assert key in compiled_queries._compiled and not compiled_queries.is_compiled(key)
+    assert compiled_queries.fetch(key, opened_before, now - dt.timedelta(days=1)) == []
 
 
 def test_the_people_to_assign_follow_a_new_member_of_staff_at_once(deans_office, unit):

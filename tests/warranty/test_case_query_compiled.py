@@ -1,4 +1,4 @@
-"""The case page's main query compiled once per user (warranty.compiled_get) reads what
+"""The case page's main query compiled once per user (cards.compiled_queries) reads what
 the ORM reads: the same case with the same joined rows, for whoever may see it, and
 nothing for whoever may not."""
 
@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import pytest
 
+from cards import compiled_queries
 from tests.factories import CardFactory, UserFactory
 from tests.warranty.helpers import act, open_case
-from warranty import compiled_get, policy
+from warranty import policy
 from warranty.selectors import CASE_JOINS, visible_cases
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +23,11 @@ def _fields(obj) -> dict | None:
 
 def _read(user, pk):
     cases = visible_cases(user).select_related(*CASE_JOINS)
-    return compiled_get.get(("test", *policy.visible_cases_key(user)), cases, pk)
+    found = compiled_queries.fetch(("test", *policy.visible_cases_key(user)),
+                                   lambda pk: cases.filter(pk=pk), pk)
+    if not found:
+        raise cases.model.DoesNotExist
+    return found[0]
 
 
 def _as_the_orm_reads(user, pk):
@@ -41,7 +46,7 @@ def test_the_case_and_its_joined_rows_are_the_orms(unit, deans_office, ssos, adm
             for relation in CASE_JOINS:
                 assert _fields(getattr(read, relation, None)) == _fields(
                     getattr(expected, relation, None)), relation
-        assert compiled_get._compiled[("test", *policy.visible_cases_key(user))], user
+        assert compiled_queries.is_compiled(("test", *policy.visible_cases_key(user))), user
 
 
 def test_whoever_may_not_see_the_case_reads_nothing(unit, deans_office, other_deans_office,
