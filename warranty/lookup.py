@@ -15,10 +15,12 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from cards import compiled_queries
+
 from . import ratelimit
 from .errors import LookupRateLimited, LookupUnavailable
-from .models import HIDDEN_FROM_HOLDERS, Case
-from .selectors import TimelineEntry, holder_timeline
+from .models import HIDDEN_FROM_HOLDERS, Case, CaseEvent, CaseState
+from .selectors import TimelineEntry, holder_status_entries
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,17 @@ class CaseStatus:
     number: str
     status: str
     timeline: list[TimelineEntry]
+
+
+def _case_with_history(number: str, holder_number: str):
+    """The case's number and state with each entry of its history (one row per entry; one
+    row without an entry when it has none), for its holder only."""
+    return (Case.objects.exclude(HIDDEN_FROM_HOLDERS)
+            .filter(Q(holder__album_number=holder_number)
+                    | Q(holder__employee_number=holder_number), number=number)
+            .values_list("number", "state", "events__id", "events__at", "events__from_state",
+                         "events__to_state")
+            .order_by("events__at", "events__id"))
 
 
 def _limits() -> dict[str, int]:
@@ -52,10 +65,11 @@ def case_status_lookup(*, number: str, album_number: str, client_ip: str,
         raise LookupRateLimited(_("Too many attempts. Please try again in a few minutes."))
     if not number or not album_number:
         return None
-    holder_number = Q(holder__album_number=album_number) | Q(holder__employee_number=album_number)
-    case = (Case.objects.exclude(HIDDEN_FROM_HOLDERS).filter(holder_number, number=number)
-            .prefetch_related("events").first())
-    if case is None:
+    rows = compiled_queries.fetch("status lookup", _case_with_history, number, album_number)
+    if not rows:
         return None
-    return CaseStatus(number=case.number, status=str(case.get_state_display()),
-                      timeline=holder_timeline(case, with_messages=False))
+    events = [CaseEvent(id=event_id, at=at, from_state=from_state, to_state=to_state)
+              for _number, _state, event_id, at, from_state, to_state in rows
+              if event_id is not None]
+    return CaseStatus(number=rows[0][0], status=str(CaseState(rows[0][1]).label),
+                      timeline=holder_status_entries(events))

@@ -329,18 +329,22 @@ def case_timeline(case: Case, card_events: list[CardEvent]) -> list[TimelineEntr
     return sorted(entries, key=lambda entry: entry.at)
 
 
-def holder_timeline(case: Case, *, with_messages: bool = True) -> list[TimelineEntry]:
-    """What the holder is told: each status their case went through, in plain words, and
-    (when logged in) the comments staff wrote for them."""
-    entries = [
+def holder_status_entries(events: Iterable[CaseEvent]) -> list[TimelineEntry]:
+    """Each status the case went through, in plain words, in the events' order."""
+    return [
         TimelineEntry(e.at, "case", str(C(e.to_state).label), str(HOLDER_STATUS_TEXT[e.to_state]))
-        for e in case.events.all() if e.is_state_change
+        for e in events if e.is_state_change
     ]
-    if with_messages:
-        entries += [
-            TimelineEntry(c.created_at, "comment", _("Message"), c.body)
-            for c in case.comments.all() if c.visible_to_holder
-        ]
+
+
+def holder_timeline(case: Case) -> list[TimelineEntry]:
+    """What the logged-in holder is told: each status their case went through, in plain
+    words, and the comments staff wrote for them."""
+    entries = holder_status_entries(case.events.all())
+    entries += [
+        TimelineEntry(c.created_at, "comment", _("Message"), c.body)
+        for c in case.comments.all() if c.visible_to_holder
+    ]
     return sorted(entries, key=lambda entry: entry.at)
 
 

@@ -92,9 +92,9 @@ def test_api_list_and_detail_do_not_grow(unit, deans_office, ssos):
     assert _count(lambda: api.get(f"/api/cases/{case_id}/")) == detail <= 10
 
 
-def test_status_lookup_queries(card, deans_office, django_assert_num_queries):
-    case = open_case(card, "fault", deans_office)
-    with django_assert_num_queries(2):
+def test_status_lookup_queries(card, deans_office, ssos, django_assert_num_queries):
+    case = act(open_case(card, "fault", deans_office), "receive_card", ssos)
+    with django_assert_num_queries(1):  # the case with its history
         result = case_status_lookup(number=case.number, album_number="123456",
                                     client_ip="10.1.1.1")
-    assert result.status
+    assert result.status and len(result.timeline) == 2
