@@ -9,8 +9,14 @@ EXPIRE on a window's first hit); other caches count with add() and incr().
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
+
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
+
+if TYPE_CHECKING:
+    from redis.commands.core import Script
 
 
 class Unavailable(Exception):
@@ -28,6 +34,9 @@ for i, key in ipairs(KEYS) do
 end
 return counts
 """
+# The script, registered once per cache client (Django's RedisCache builds a new Redis
+# client object, a hash of its options, for every call).
+_scripts: WeakKeyDictionary[object, Script] = WeakKeyDictionary()
 
 
 def hit(limits: dict[str, int], *, window_seconds: int) -> bool:
@@ -47,8 +56,7 @@ def _count(keys: list[str], *, window_seconds: int) -> list[int]:
     cache_keys = [f"ratelimit:{key}" for key in keys]
     if isinstance(cache, RedisCache):
         redis_keys = [cache.make_and_validate_key(key) for key in cache_keys]
-        client = cache._cache.get_client(write=True)  # the backend's own connection pool
-        return client.register_script(_COUNT_SCRIPT)(keys=redis_keys, args=[window_seconds])
+        return _count_script(cache)(keys=redis_keys, args=[window_seconds])
     return [_count_one(cache, key, window_seconds) for key in cache_keys]
 
 
@@ -61,3 +69,12 @@ def _count_one(cache, cache_key: str, window_seconds: int) -> int:
     except ValueError:  # the window expired between add() and incr()
         cache.add(cache_key, 1, timeout=window_seconds)
         return 1
+
+
+def _count_script(cache: RedisCache) -> Script:
+    cache_client = cache._cache  # the backend's own connection pool
+    script = _scripts.get(cache_client)
+    if script is None:
+        script = _scripts[cache_client] = (
+            cache_client.get_client(write=True).register_script(_COUNT_SCRIPT))
+    return script

@@ -29,15 +29,16 @@ def _lookup_device(request: HttpRequest) -> str:
 @require_http_methods(["GET", "POST"])
 def status_lookup(request: HttpRequest) -> HttpResponse:
     """POST (CSRF-protected) so case and album numbers stay out of URLs and logs."""
-    response = _status_lookup(request)
-    if not _lookup_device(request):
+    device = _lookup_device(request)
+    response = _status_lookup(request, device)
+    if not device:
         response.set_signed_cookie(LOOKUP_DEVICE_COOKIE, secrets.token_urlsafe(16),
                                    salt="case-lookup", max_age=365 * 86400, httponly=True,
                                    samesite="Lax", secure=request.is_secure())
     return response
 
 
-def _status_lookup(request: HttpRequest) -> HttpResponse:
+def _status_lookup(request: HttpRequest, device: str) -> HttpResponse:
     form = StatusLookupForm(request.POST or None)
     context: dict = {"form": form, "searched": False}
     status = 200
@@ -46,7 +47,7 @@ def _status_lookup(request: HttpRequest) -> HttpResponse:
         try:
             context["result"] = case_status_lookup(
                 number=form.cleaned_data["number"], album_number=form.cleaned_data["album_number"],
-                client_ip=request.META.get("REMOTE_ADDR", ""), device=_lookup_device(request))
+                client_ip=request.META.get("REMOTE_ADDR", ""), device=device)
         except LookupRateLimited as exc:
             form.add_error(None, exc.message)
             status = exc.status_code
