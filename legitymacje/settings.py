@@ -223,7 +223,7 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            else "legitymacje.static_storage.StaticFilesStorage"
         )
     },
 }
