@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
 
-from cards.models import Card, CardState, Unit
 from cards import compiled_queries
+from cards.models import Card, CardState, Unit
 from cards.paging import CappedPaginator, count_up_to
 from cards.roles import Role, sees_all_cards
 

@@ -19,8 +19,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cards.models import CardEvent
 from cards import compiled_queries
+from cards.models import CardEvent
 from cards.roles import Role, is_staff_member, roles_of, sees_all_cards, unit_ids_of
 from cards.search import matching
 
