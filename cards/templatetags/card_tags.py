@@ -1,5 +1,5 @@
 """`{% card_state card %}`: the state badge, plus a warning when the chip date has passed;
-`{% card_row card %}`: a row of the card list; `|ago`: how long ago, in words."""
+`{% card_row card %}`: a row of the card list; `|ago` (`Ago`): how long ago, in words."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.timesince import timesince
+from django.utils.timesince import TIME_STRINGS, timesince
 from django.utils.translation import gettext
 
 from ..markup import escape
@@ -63,11 +63,39 @@ def card_row(card: Any) -> str:
         {name: escape(value) for name, value in cells.items()}))
 
 
+class Ago:
+    """How long ago, in words, as of one moment: "przed chwilą" for the last minute, else
+    "3 godziny temu" (never "0 minut temu"). Each counted word ("3 godziny") is translated
+    once: a page's rows share most of them, and `timesince` translates them anew each
+    time. One instance serves one page (one language)."""
+
+    def __init__(self, now: dt.datetime | None = None) -> None:
+        self.now = now or timezone.now()
+        self.just_now, self.text = gettext("just now"), gettext("%(age)s ago")
+        self.words = {unit: _CountedWords(words) for unit, words in TIME_STRINGS.items()}
+
+    def __call__(self, moment: Any) -> str:
+        if not moment:
+            return ""
+        if self.now - moment < dt.timedelta(minutes=1):
+            return self.just_now
+        return self.text % {"age": timesince(moment, self.now, depth=1,
+                                             time_strings=self.words)}
+
+
+class _CountedWords:
+    """`words % {"num": n}` as `timesince` writes it, translated once per number."""
+
+    def __init__(self, words: Any) -> None:
+        self.words, self.written = words, {}
+
+    def __mod__(self, params: dict) -> str:
+        count = params["num"]
+        if count not in self.written:
+            self.written[count] = self.words % params
+        return self.written[count]
+
+
 @register.filter
 def ago(moment: Any) -> str:
-    """"przed chwilą" for the last minute, else "3 godziny temu" (never "0 minut temu")."""
-    if not moment:
-        return ""
-    if timezone.now() - moment < dt.timedelta(minutes=1):
-        return gettext("just now")
-    return gettext("%(age)s ago") % {"age": timesince(moment, depth=1)}
+    return Ago()(moment)
