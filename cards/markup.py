@@ -1,7 +1,8 @@
 """`escape`: what the templates' autoescape does to a value, for markup written in Python
 on the list pages. Django's own `escape`/`format_html` check every argument for lazy
 strings first, which costs more than the escaping over a page of rows. `id_links`: the
-escaped link of each row's page, the URL reversed once per page."""
+escaped link of each row's page, the URL reversed once per page; `table_rows`: the rows
+one tag writes for a whole table."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 
 # A row id no table reaches; where it stands in a reversed URL, each row's id goes.
 _PROBE = 987654321987654321
@@ -30,3 +32,9 @@ def id_links(name: str) -> Callable[[int], str]:
     if not found or probe in before + after:
         return lambda pk: escape(reverse(name, args=[pk]))
     return lambda pk: f"{before}{int(pk)}{after}"
+
+
+def table_rows(written: list[str]) -> SafeString:
+    """Rows written in Python (each cell escaped), each followed by a line break and
+    the indent, as the template's loop wrote them."""
+    return mark_safe("".join(f"{row}\n  " for row in written))  # noqa: S308 - escaped cells

@@ -10,10 +10,9 @@ from django import template
 from django.utils import dateformat, timezone
 from django.utils.formats import get_format
 from django.utils.functional import SimpleLazyObject
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
-from cards.markup import escape, id_links
+from cards.markup import escape, id_links, table_rows
 from cards.templatetags.card_tags import Ago
 
 from .. import instructions
@@ -55,7 +54,6 @@ QUEUE_ROW = """
       <td>{assigned}</td>
       <td class="nowrap"><time datetime="{changed_iso}">{changed}</time><br><small class="muted">{ago}</small></td>
     </tr>"""  # noqa: E501 - the row as the browser gets it
-ROWS_APART = "\n  "  # as the template's loop wrote them
 NOBODY = '<span class="muted">—</span>'
 
 
@@ -82,7 +80,7 @@ def queue_rows(rows: list[QueueRow]) -> str:
             changed_iso=changed.isoformat(),
             changed=escape(dateformat.format(timezone.template_localtime(changed), day_format)),
             ago=escape(ago(changed))))
-    return mark_safe(ROWS_APART.join(written) + ROWS_APART if written else "")  # noqa: S308
+    return table_rows(written)
 
 
 @register.filter
