@@ -31,7 +31,7 @@ from .models import (
     Comment,
     PaymentStatus,
 )
-from .queue_rows import queue_rows
+from .queue_rows import QUEUE_ORDER, queue_rows
 from .reminders import REMINDER_CONDITIONS, reminder_days
 from .selectors import (
     QUEUES,
@@ -48,7 +48,6 @@ from .services import ATTEMPT_STATES
 from .transitions import ATTEMPT_ROLES, OPEN_CARD_ACTION, OPENED_FROM_A_READ, PAYMENT_ROLES
 
 QUEUE_PAGE_SIZE = 25
-QUEUE_ORDER = ("state_changed_at", "pk")  # oldest waiting first
 # Open cases untouched this long are overdue, unless a reminder period says otherwise.
 DEFAULT_OVERDUE_DAYS = 14
 
@@ -188,9 +187,7 @@ def queue_page(user: Any, *, queue: str = "", kind: str = "", state: str = "",
     # The page's ids from the index first, then only their rows joined: an OFFSET over
     # the joined rows would join every case before the page as well. Two queries, so the
     # rows are read by their keys whatever the planner makes of a subquery.
-    ids = list(page.object_list)
-    page.object_list = queue_rows(Case.objects.filter(pk__in=ids)
-                                  .order_by(*QUEUE_ORDER)) if ids else []
+    page.object_list = queue_rows(list(page.object_list))
     return QueuePage(tabs=tabs, page=page, overdue_count=counts["overdue"])
 
 
