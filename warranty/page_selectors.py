@@ -206,9 +206,13 @@ def queue_cases(user: Any, *, queue: str = "", kind: str = "", state: str = "",
     return cases.order_by(*QUEUE_ORDER)
 
 
-def unit_choices(user: Any) -> list[Unit]:
-    """Units to filter by: only for those who see cases of every unit."""
-    return list(Unit.objects.order_by("name")) if sees_all_cards(user) else []
+def unit_choices(user: Any) -> list[tuple[int, str]]:
+    """Units to filter by, as (id, name): only for those who see cases of every unit. The
+    query is compiled once (`cards.compiled_queries`)."""
+    if not sees_all_cards(user):
+        return []
+    return compiled_queries.fetch("units by name", lambda: Unit.objects.order_by(
+        "name").values_list("pk", "name"))
 
 
 # --- the case page -------------------------------------------------------------------

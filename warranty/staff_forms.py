@@ -41,9 +41,8 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args: Any, units: list | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if units:
-            self.fields["unit"].choices = [("", pgettext_lazy("unit", "any"))] + [
-                (u.pk, u.name) for u in units]
+        if units:  # (id, name)
+            self.fields["unit"].choices = [("", pgettext_lazy("unit", "any")), *units]
         else:
             del self.fields["unit"]
 

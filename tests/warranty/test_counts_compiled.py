@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cards import compiled_queries
-from tests.factories import CardFactory, UserFactory
+from tests.factories import CardFactory, UnitFactory, UserFactory
 from tests.warranty.helpers import act, open_case
 from warranty.models import Case
 from warranty.page_selectors import assignee_choices, queue_counts
@@ -74,3 +74,10 @@ def test_the_people_to_assign_follow_a_new_member_of_staff_at_once(deans_office,
     newcomer.is_active = False
     newcomer.save()
     assert assignee_choices(case) == before
+
+
+def test_the_units_to_filter_by_follow_a_new_unit_at_once(client, ssos):
+    client.force_login(ssos)
+    assert "Wydział Nowy" not in client.get(reverse("warranty:list")).content.decode()
+    UnitFactory(name="Wydział Nowy")
+    assert "Wydział Nowy" in client.get(reverse("warranty:list")).content.decode()
