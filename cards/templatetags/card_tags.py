@@ -53,16 +53,15 @@ CARD_ROW = """
 
 @register.simple_tag
 def card_rows(cards: list[Any]) -> str:
-    """The page's cards (with holder and unit), each as CARD_ROW, every cell escaped; the
+    """The page's cards (`cards.card_list.CardRow`), each as CARD_ROW, every cell escaped; the
     link, the state labels, the date format and today worked out once per page."""
     link = id_links("cards:detail")
     labels = Card.state_label.translated()
     today, day_format = timezone.localdate(), get_format("SHORT_DATE_FORMAT")
     return table_rows([CARD_ROW.format(
         url=link(card.pk), kind=escape(card.kind), number=escape(card.number),
-        holder=escape(card.holder.full_name),
-        holder_number=escape(card.holder.album_number or card.holder.employee_number),
-        unit=escape(card.serving_unit.name),
+        holder=escape(card.holder_name), holder_number=escape(card.holder_number),
+        unit=escape(card.unit_name),
         valid_until=escape(dateformat.format(card.valid_until, day_format))
         if card.valid_until else "—",
         state=_state_badge(card, labels.get(card.state, card.state), today, day_format))
