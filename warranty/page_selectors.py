@@ -113,12 +113,15 @@ def _open_and_overdue(user: Any, now: dt.datetime | None) -> dict[str, tuple[int
                                    parts.tested_further))
         return open_cases_query(user, may_be_on_time=may_be_on_time)
 
-    # What shapes the query besides the time: whose cases (`policy.visible_cases_filter`)
-    # and the reminder periods (settings).
-    key = ("open_and_overdue", *policy.visible_cases_key(user),
-           tuple(reminder_days(k) for k in REMINDER_CONDITIONS))
-    rows = compiled_queries.fetch(key, query, now or timezone.now())
+    rows = compiled_queries.fetch(("open_and_overdue", *_shape(user)), query,
+                                  now or timezone.now())
     return sum_open_cases(rows, counts_late=True)
+
+
+def _shape(user: Any) -> tuple:
+    """What shapes a query of the user's cases besides the time (a key of `cards.compiled_queries`):
+    whose cases (`policy.visible_cases_key`) and the reminder periods (settings)."""
+    return (*policy.visible_cases_key(user), tuple(reminder_days(k) for k in REMINDER_CONDITIONS))
 
 
 def _sizes(user: Any, by_state: dict[str, tuple[int, int]]) -> dict[str, int]:
@@ -172,23 +175,48 @@ def queue_page(user: Any, *, queue: str = "", kind: str = "", state: str = "",
     counts = _sizes(user, by_state)
     tabs = [QueueTab("", gettext_lazy("All open"), counts["all_open"], not queue)]
     tabs += [QueueTab(q.name, q.label, counts[q.name], q.name == queue) for q in queues]
-    cases = queue_cases(user, queue=queue, kind=kind, state=state, unit_id=unit_id,
-                        overdue=overdue, query=query, now=now)
-    ids = cases.values_list("pk", flat=True)
-    if query.strip():  # counted up to the cap: a common name matches thousands of cases
-        paginator = CappedPaginator(ids, QUEUE_PAGE_SIZE, count_up_to(cases))
+    total = None if (query.strip() or kind or unit_id) else _known_total(
+        user, by_state, queue=queue, state=state, overdue=overdue)
+    if total is not None:
+        paginator = Paginator(_PageIds(user, queue, state, overdue, now or timezone.now()),
+                              QUEUE_PAGE_SIZE)
+        paginator.count = total  # a cached property: no COUNT query
     else:
-        paginator = Paginator(ids, QUEUE_PAGE_SIZE)
-        if not (kind or unit_id):
-            total = _known_total(user, by_state, queue=queue, state=state, overdue=overdue)
-            if total is not None:
-                paginator.count = total  # a cached property: no COUNT query
+        cases = queue_cases(user, queue=queue, kind=kind, state=state, unit_id=unit_id,
+                            overdue=overdue, query=query, now=now)
+        ids = cases.values_list("pk", flat=True)
+        if query.strip():  # counted up to the cap: a common name matches thousands of cases
+            paginator = CappedPaginator(ids, QUEUE_PAGE_SIZE, count_up_to(cases))
+        else:
+            paginator = Paginator(ids, QUEUE_PAGE_SIZE)
     page = paginator.get_page(page_number)
     # The page's ids from the index first, then only their rows joined: an OFFSET over
     # the joined rows would join every case before the page as well. Two queries, so the
     # rows are read by their keys whatever the planner makes of a subquery.
     page.object_list = queue_rows(list(page.object_list))
     return QueuePage(tabs=tabs, page=page, overdue_count=counts["overdue"])
+
+
+@dataclass(frozen=True)
+class _PageIds:
+    """The ids of a queue filtered by state and overdue, as the paginator slices them: each
+    page's from a query compiled once per user, filters and page (`cards.compiled_queries`;
+    "overdue" moves with the time)."""
+
+    user: Any
+    queue: str
+    state: str
+    overdue: bool
+    now: dt.datetime
+
+    def __getitem__(self, window: slice) -> list[int]:
+        def query(at: dt.datetime) -> QuerySet:
+            return queue_cases(self.user, queue=self.queue, state=self.state,
+                               overdue=self.overdue, now=at).values_list("pk", flat=True)[window]
+
+        key = ("queue_ids", *_shape(self.user), self.queue, self.state, self.overdue,
+               window.start, window.stop)
+        return compiled_queries.fetch(key, query, self.now)
 
 
 def queue_cases(user: Any, *, queue: str = "", kind: str = "", state: str = "",

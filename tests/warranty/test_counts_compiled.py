@@ -17,7 +17,7 @@ from cards import compiled_queries
 from tests.factories import CardFactory, UnitFactory, UserFactory
 from tests.warranty.helpers import act, open_case
 from warranty.models import Case
-from warranty.page_selectors import assignee_choices, queue_counts
+from warranty.page_selectors import assignee_choices, queue_counts, queue_page
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -81,3 +81,20 @@ def test_the_units_to_filter_by_follow_a_new_unit_at_once(client, ssos):
     assert "Wydział Nowy" not in client.get(reverse("warranty:list")).content.decode()
     UnitFactory(name="Wydział Nowy")
     assert "Wydział Nowy" in client.get(reverse("warranty:list")).content.decode()
+
+
+def test_a_queue_page_follows_a_move_and_the_time_at_once(ssos, deans_office, unit):
+    case = open_case(CardFactory(serving_unit=unit), "fault", deans_office)
+
+    def listed(user, at=None, **filters) -> list[int]:
+        return [row.pk for row in queue_page(user, now=at, **filters).page.object_list]
+
+    assert (listed(ssos, queue="awaiting_card"), listed(ssos, queue="to_assess")) == (
+        [case.pk], [])
+    act(case, "receive_card", ssos)
+    assert (listed(ssos, queue="awaiting_card"), listed(ssos, queue="to_assess")) == (
+        [], [case.pk])
+    now = timezone.now()
+    assert listed(deans_office, now, overdue=True) == []
+    assert listed(deans_office, now + dt.timedelta(days=30), overdue=True) == [case.pk]
+    assert listed(deans_office, now, overdue=True) == []
