@@ -58,14 +58,35 @@ class Textarea(forms.Textarea):
 
 
 class Select(forms.Select):
+    """Each option written straight from the choices: Django first builds a dict of a
+    dozen keys per option (`optgroups`), most of what a select of 25 states cost."""
+
+    def get_context(self, name: str, value: Any, attrs: dict | None) -> dict:
+        choices = list(self.choices)  # once: a model choice field's runs a query
+        if any(isinstance(label, list | tuple) for _value, label in choices):
+            return super().get_context(name, value, attrs)  # <optgroup>s: Django's own
+        context = forms.Widget.get_context(self, name, value, attrs)
+        if self.allow_multiple_selected:
+            context["widget"]["attrs"]["multiple"] = True
+        context["widget"]["options"] = self._options(choices, context["widget"]["value"])
+        return context
+
+    def _options(self, choices: list[tuple[Any, Any]], chosen: list[str]) -> str:
+        """As `optgroups` and select_option.html: the first choice whose value is among
+        `chosen` is selected (each of them for a multiple select)."""
+        written, has_selected = [], False
+        for value, label in choices:
+            value = "" if value is None else value
+            selected = (not has_selected or self.allow_multiple_selected) and str(value) in chosen
+            has_selected |= selected
+            written.append(f'\n  <option value="{_escape(value)}"{" selected" if selected else ""}>'
+                           f'{_escape(label)}</option>\n')
+        return "".join(written)
+
     def _render(self, template_name: str, context: dict, renderer: Any = None) -> SafeString:
         widget = context["widget"]
-        if any(group_name for group_name, _options, _index in widget["optgroups"]):
-            return super()._render(template_name, context, renderer)  # <optgroup>s
-        options = "".join(
-            f'\n  <option value="{_escape(option["value"])}"{_attrs(option["attrs"])}>'
-            f'{_escape(option["label"])}</option>\n'
-            for _name, group, _index in widget["optgroups"] for option in group)
+        if "options" not in widget:
+            return super()._render(template_name, context, renderer)
         return mark_safe(  # noqa: S308 - every value and label is escaped
             f'<select name="{_escape(widget["name"])}"{_attrs(widget["attrs"])}>'
-            f'{options}\n</select>')
+            f'{widget["options"]}\n</select>')

@@ -15,7 +15,8 @@ from cards.models import Card, CardState
 from warranty.models import Case, CaseKind, CaseState
 from warranty.staff_forms import QueueFilterForm
 
-CHOICES = [("", "any"), ("x", 'X & <y> "quoted" \'single\''), (3, mark_safe("<b>three</b>"))]
+CHOICES = [("", "any"), ("x", 'X & <y> "quoted" \'single\''), (3, mark_safe("<b>three</b>")),
+           ("x", "x again"), (None, "none")]
 
 
 def _form(text, hidden, select, checkbox):
@@ -58,6 +59,15 @@ def test_the_case_page_widgets_write_what_djangos_templates_write(data):
         "paid_on": dt.date(2026, 2, 1)})
     for name in ("note", "paid_on"):
         assert str(ours[name]) == str(djangos[name])
+
+
+@pytest.mark.parametrize("chosen", [None, "", "x", ["x", "3"], "3"])
+def test_a_multiple_select_writes_what_djangos_writes(chosen):
+    class Multiple(widgets.Select):
+        allow_multiple_selected = True
+
+    djangos = forms.SelectMultiple(choices=CHOICES).render("state", chosen)
+    assert Multiple(choices=CHOICES).render("state", chosen) == djangos
 
 
 def test_a_select_with_groups_is_still_written():
