@@ -30,6 +30,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 
 from . import paging
+from .compiled_sql import rows_for
 from .folding import Bytewise, UnitTextOrder
 from .models import Card, Holder
 from .paging import CappedPaginator
@@ -41,6 +42,7 @@ from .selectors import (
     card_list_parts,
     card_list_total,
     card_search,
+    scope_key,
 )
 
 PAGE_SIZE = 25
@@ -84,11 +86,28 @@ class CardListPage:
     newest_first: bool = False  # too many matches to list by surname
 
 
+@dataclass(frozen=True)
+class _Listed:
+    """The cards a user sees (in a state): the queryset, and the key of the queries
+    compiled once over them (`cards.compiled_sql`)."""
+
+    user: Any
+    state: str
+
+    def cards(self) -> QuerySet[Card]:
+        cards = card_list_for_user(self.user)
+        return cards.filter(state=self.state) if self.state else cards
+
+    def rows(self, name: str, build: Any, values: list) -> list[CardRow]:
+        """`build(cards, values)` (a `values_list` of ROW_COLUMNS first) as rows."""
+        return [CardRow.of(row) for row in rows_for(
+            (name, *scope_key(self.user), self.state), lambda v: build(self.cards(), v), values)]
+
+
 def card_list_page(user: Any, *, query: str = "", state: str = "",
                    page_number: Any = 1) -> CardListPage:
-    cards = card_list_for_user(user)
-    if state:
-        cards = cards.filter(state=state)
+    listed_cards = _Listed(user, state)
+    cards = listed_cards.cards()
     query = query.strip()
     if not query:
         by_unit = not sees_all_cards(user)
@@ -98,37 +117,39 @@ def card_list_page(user: Any, *, query: str = "", state: str = "",
         paginator.count = card_list_total(user, state)  # a cached property: no COUNT
         page = paginator.get_page(page_number)
         if by_unit:
-            return CardListPage(_with_rows(cards, page))
+            return CardListPage(_with_rows(listed_cards, page))
         page.object_list = [CardRow.of(row) for row in page.object_list]
         return CardListPage(page)
-    exact = exact_matches(cards, query)
+    exact = exact_matches(listed_cards, query)
     if exact:
         return CardListPage(Paginator(exact, PAGE_SIZE).get_page(page_number), exact=True)
-    return search_page(cards, query, page_number)
+    return search_page(listed_cards, query, page_number)
 
 
-def exact_matches(cards: QuerySet[Card], query: str) -> list[CardRow]:
+def exact_matches(listed: _Listed, query: str) -> list[CardRow]:
     """The cards of a number typed whole, in any letter case: a card number or chip serial
     (the card), an album or employee number (its holder's cards). One query, each part an
     index lookup; none for words without a digit."""
     if len(query.split()) != 1 or not _has_digit(query):
         return []
-    spellings = sorted({query, query.upper(), query.lower()})
+    return listed.rows("card numbers", _numbered, sorted({query, query.upper(), query.lower()}))
+
+
+def _numbered(cards: QuerySet[Card], spellings: list[str]) -> QuerySet:
     holders = Holder.objects.filter(Q(album_number__in=spellings)
                                     | Q(employee_number__in=spellings)).values("pk")
     # a UNION: an OR across the subquery would keep PostgreSQL from the indexes
     columns = (*ROW_COLUMNS, *SEARCH_ORDER)  # a UNION is ordered by its own columns
-    found = cards.filter(Q(number__in=spellings) | Q(chip_serial__in=spellings)).order_by(
+    return cards.filter(Q(number__in=spellings) | Q(chip_serial__in=spellings)).order_by(
     ).values_list(*columns).union(cards.filter(holder_id__in=holders).order_by().values_list(
-        *columns))
-    return [CardRow.of(row) for row in found.order_by(*SEARCH_ORDER)]
+        *columns)).order_by(*SEARCH_ORDER)
 
 
-def search_page(cards: QuerySet[Card], query: str, page_number: Any) -> CardListPage:
+def search_page(listed: _Listed, query: str, page_number: Any) -> CardListPage:
     """The matches up to the cap with their text, in one scan: under the cap these are
     all, sorted here; over it the page's ids come from an index walked in order. Then the
     page's rows by key."""
-    found = card_search(cards, query)
+    found = card_search(listed.cards(), query)
     first = list(found.order_by().values_list("pk", "search_text")[: paging.SEARCH_CAP + 1])
     over_cap = len(first) > paging.SEARCH_CAP
     newest_first = over_cap and not all(map(_has_digit, search_words(query)))
@@ -139,7 +160,7 @@ def search_page(cards: QuerySet[Card], query: str, page_number: Any) -> CardList
     else:  # byte order of the text, as TEXT_ORDER
         ids = [pk for pk, _text in sorted(first, key=lambda row: (row[1], row[0]))]
     page = CappedPaginator(ids, PAGE_SIZE, len(first)).get_page(page_number)
-    return CardListPage(_with_rows(cards, page), newest_first=newest_first)
+    return CardListPage(_with_rows(listed, page), newest_first=newest_first)
 
 
 def _by_unit_ids(parts: list[QuerySet[Card]], state: str) -> QuerySet:
@@ -156,14 +177,17 @@ def _by_unit_ids(parts: list[QuerySet[Card]], state: str) -> QuerySet:
     return parts[0].union(*parts[1:], all=True).order_by("order_key", "pk")
 
 
-def _with_rows(cards: QuerySet[Card], page: Page) -> Page:
+def _with_rows(listed: _Listed, page: Page) -> Page:
     """The page's cards by key, in the order of its ids (or (id, order key) pairs)."""
     ids = [row[0] if isinstance(row, tuple) else row for row in page.object_list]
-    rows = {row.pk: row for row in map(CardRow.of, cards.filter(pk__in=ids).order_by()
-                                       .values_list(*ROW_COLUMNS))} if ids else {}
+    rows = {row.pk: row for row in listed.rows("card rows", _by_ids, ids)}
     # a card that left the list's state between the two queries is left out, not a 500
     page.object_list = [rows[pk] for pk in ids if pk in rows]
     return page
+
+
+def _by_ids(cards: QuerySet[Card], ids: list[int]) -> QuerySet:
+    return cards.filter(pk__in=ids).order_by().values_list(*ROW_COLUMNS)
 
 
 def _has_digit(word: str) -> bool:

@@ -21,7 +21,7 @@ from .models import (
     Hologram,
 )
 from .pesel import pesel_digest
-from .roles import sees_all_cards, unit_ids_of
+from .roles import roles_of, sees_all_cards, unit_ids_of
 from .search import matching
 from .tally import counts_by_state
 
@@ -36,6 +36,15 @@ def units_or_own(user: Any, unit_field: str) -> Q:
     condition = Q(**{f"{unit_field}__in": unit_ids_of(user)})
     own = own_as_holder(user)
     return condition if own is None else condition | own
+
+
+def scope_key(user: Any) -> tuple:
+    """What shapes the rows a user sees (`units_or_own`, `sees_all_cards`, the role
+    policies), as part of the key of a query compiled once (`cards.compiled_sql`)."""
+    loaded = get_user_model().holder.is_cached(user)
+    holder = getattr(user, "holder", None) if loaded else "not loaded"
+    return (user.pk, user.is_superuser, roles_of(user), unit_ids_of(user),
+            getattr(holder, "pk", holder))
 
 
 def own_as_holder(user: Any) -> Q | None:

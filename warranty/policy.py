@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from cards import policy as card_policy
 from cards.roles import Role, is_staff_member, roles_of, sees_all_cards, unit_ids_of
-from cards.selectors import own_as_holder
+from cards.selectors import own_as_holder, scope_key
 
 from .models import HIDDEN_FROM_HOLDERS, HOLDER_HIDDEN_KINDS, Case, CaseKind
 from .transitions import OPEN_ROLES, CaseTransition
@@ -34,11 +33,9 @@ def visible_cases_filter(user: Any) -> Q | None:
 def visible_cases_key(user: Any) -> tuple:
     """Everything `visible_cases_filter(user)` is built from, for keeping its SQL: the
     user, their roles and units, and their holder record (or that it was not loaded with
-    the user, when the filter reads it in a subquery)."""
-    loaded = get_user_model().holder.is_cached(user)
-    holder = getattr(user, "holder", None) if loaded else "not loaded"
-    return (user.pk, user.is_superuser, roles_of(user), unit_ids_of(user),
-            getattr(holder, "pk", holder))
+    the user, when the filter reads it in a subquery), as for their cards
+    (`cards.selectors.scope_key`)."""
+    return scope_key(user)
 
 
 def own_cases_elsewhere_filter(user: Any) -> Q | None:

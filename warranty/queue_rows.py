@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from cards.compiled_sql import rows_by_ids
+from cards.compiled_sql import rows_for
 from cards.labels import ChoiceLabel
 
 from .models import Case, CaseKind, CaseState
@@ -44,7 +44,7 @@ def queue_rows(ids: list[int]) -> list[QueueRow]:
     `Holder.full_name` and `User.get_full_name` give them."""
     rows = []
     for (pk, number, kind, state, changed, card, unit, first, last, album, employee,
-         assignee, assignee_first, assignee_last, username) in rows_by_ids(
+         assignee, assignee_first, assignee_last, username) in rows_for(
             "queue_rows", _by_ids, ids):
         assigned = (f"{assignee_first} {assignee_last}".strip() or username) if assignee else ""
         rows.append(QueueRow(pk, number, kind, state, changed, card, unit, f"{first} {last}",

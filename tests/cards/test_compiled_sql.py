@@ -1,6 +1,6 @@
-"""Rows by ids from a query compiled once (`cards.compiled_sql`) are what the queryset
-gives, read fresh each time; a query that uses an id for more than its place in the list
-is built afresh each time."""
+"""Rows from a query compiled once for its values (`cards.compiled_sql`) are what the
+queryset gives, read fresh each time; a query with a parameter computed from a value is
+built afresh each time."""
 
 from __future__ import annotations
 
@@ -26,28 +26,42 @@ def test_the_rows_are_the_querysets_compiled_once_per_number_of_ids():
     cards = CardFactory.create_batch(4)
     ids = [card.pk for card in cards]
     for chosen in (ids[:3], ids[1:], [ids[0]], ids[::-1], ids[:3]):
-        assert compiled_sql.rows_by_ids("test", by_ids, chosen) == list(by_ids(chosen))
-    assert isinstance(compiled_sql.rows_by_ids("test", by_ids, ids[:1])[0][2], dt.datetime)
+        assert compiled_sql.rows_for("test", by_ids, chosen) == list(by_ids(chosen))
+    assert isinstance(compiled_sql.rows_for("test", by_ids, ids[:1])[0][2], dt.datetime)
     assert set(compiled_sql._compiled) == {("test", 1), ("test", 3), ("test", 4)}
     assert all(entry is not None for entry in compiled_sql._compiled.values())
-    assert compiled_sql.rows_by_ids("test", by_ids, []) == []
+    assert compiled_sql.rows_for("test", by_ids, []) == []  # no query: no rows
 
 
 def test_a_change_shows_on_the_next_read():
     card = CardFactory(number="ELS-2025-0000001")
-    assert compiled_sql.rows_by_ids("fresh", by_ids, [card.pk])[0][1] == "ELS-2025-0000001"
+    assert compiled_sql.rows_for("fresh", by_ids, [card.pk])[0][1] == "ELS-2025-0000001"
     Card.objects.filter(pk=card.pk).update(number="ELS-2025-0000002")
-    assert compiled_sql.rows_by_ids("fresh", by_ids, [card.pk])[0][1] == "ELS-2025-0000002"
+    assert compiled_sql.rows_for("fresh", by_ids, [card.pk])[0][1] == "ELS-2025-0000002"
 
 
-def test_an_id_used_twice_in_the_query_is_built_afresh_each_time():
+def test_a_value_in_two_places_takes_both():
     first, second = CardFactory.create_batch(2)
 
-    def from_the_first_on(ids: list[int]):  # the first id is also a bound of its own
-        return by_ids(ids).filter(pk__gte=ids[0])
+    def numbers(spellings: list[str]):
+        return Card.objects.filter(number__in=spellings).order_by().values_list("pk").union(
+            Card.objects.filter(chip_serial__in=spellings).order_by().values_list("pk")
+        ).order_by("pk")
+
+    found = compiled_sql.rows_for("two places", numbers, [first.number, second.chip_serial])
+    assert found == [(first.pk,), (second.pk,)]
+    assert compiled_sql._compiled[("two places", 2)] is not None
+    assert compiled_sql.rows_for("two places", numbers, [second.number]) == [(second.pk,)]
+
+
+def test_a_parameter_computed_from_a_value_is_built_afresh_each_time():
+    first, second = CardFactory.create_batch(2)
+
+    def from_the_one_before(ids: list[int]):
+        return by_ids(ids).filter(pk__gte=ids[0] - 1)
 
     ids = sorted([first.pk, second.pk])
-    assert compiled_sql.rows_by_ids("twice", from_the_first_on, ids) == list(by_ids(ids))
-    assert compiled_sql._compiled[("twice", 2)] is None
-    assert compiled_sql.rows_by_ids("twice", from_the_first_on, ids[::-1]) == list(
+    assert compiled_sql.rows_for("computed", from_the_one_before, ids) == list(by_ids(ids))
+    assert compiled_sql._compiled[("computed", 2)] is None
+    assert compiled_sql.rows_for("computed", from_the_one_before, [ids[1] + 1, ids[1]]) == list(
         by_ids(ids[1:]))
