@@ -29,8 +29,7 @@ from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Q, QuerySet
 
-from . import paging
-from .compiled_sql import rows_for
+from . import compiled_queries, paging
 from .folding import Bytewise, UnitTextOrder
 from .models import Card, Holder
 from .paging import CappedPaginator
@@ -89,7 +88,7 @@ class CardListPage:
 @dataclass(frozen=True)
 class _Listed:
     """The cards a user sees (in a state): the queryset, and the key of the queries
-    compiled once over them (`cards.compiled_sql`)."""
+    compiled once over them (`cards.compiled_queries`)."""
 
     user: Any
     state: str
@@ -100,8 +99,9 @@ class _Listed:
 
     def rows(self, name: str, build: Any, values: list) -> list[CardRow]:
         """`build(cards, values)` (a `values_list` of ROW_COLUMNS first) as rows."""
-        return [CardRow.of(row) for row in rows_for(
-            (name, *scope_key(self.user), self.state), lambda v: build(self.cards(), v), values)]
+        key = (name, *scope_key(self.user), self.state, len(values))
+        return [CardRow.of(row) for row in compiled_queries.fetch(
+            key, lambda *v: build(self.cards(), list(v)), *values)]
 
 
 def card_list_page(user: Any, *, query: str = "", state: str = "",

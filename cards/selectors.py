@@ -40,7 +40,7 @@ def units_or_own(user: Any, unit_field: str) -> Q:
 
 def scope_key(user: Any) -> tuple:
     """What shapes the rows a user sees (`units_or_own`, `sees_all_cards`, the role
-    policies), as part of the key of a query compiled once (`cards.compiled_sql`)."""
+    policies), as part of the key of a query compiled once (`cards.compiled_queries`)."""
     loaded = get_user_model().holder.is_cached(user)
     holder = getattr(user, "holder", None) if loaded else "not loaded"
     return (user.pk, user.is_superuser, roles_of(user), unit_ids_of(user),

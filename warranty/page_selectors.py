@@ -210,13 +210,14 @@ class _PageIds:
     now: dt.datetime
 
     def __getitem__(self, window: slice) -> list[int]:
-        def query(at: dt.datetime) -> QuerySet:
+        def query(at: dt.datetime | None = None) -> QuerySet:
             return queue_cases(self.user, queue=self.queue, state=self.state,
                                overdue=self.overdue, now=at).values_list("pk", flat=True)[window]
 
         key = ("queue_ids", *_shape(self.user), self.queue, self.state, self.overdue,
                window.start, window.stop)
-        return compiled_queries.fetch(key, query, self.now)
+        times = (self.now,) if self.overdue else ()  # only "overdue" reads the time
+        return compiled_queries.fetch(key, query, *times)
 
 
 def queue_cases(user: Any, *, queue: str = "", kind: str = "", state: str = "",

@@ -1,7 +1,7 @@
 """The rows of a queue page, read as values: building a case, its card, holder, unit and
 assignee as model instances cost more than reading them (25 rows of five models), and a
 list never needs the holder's decrypted PESEL. The query is compiled once per number of
-rows (`cards.compiled_sql`)."""
+rows (`cards.compiled_queries`)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from cards.compiled_sql import rows_for
+from cards import compiled_queries
 from cards.labels import ChoiceLabel
 
 from .models import Case, CaseKind, CaseState
@@ -44,13 +44,13 @@ def queue_rows(ids: list[int]) -> list[QueueRow]:
     `Holder.full_name` and `User.get_full_name` give them."""
     rows = []
     for (pk, number, kind, state, changed, card, unit, first, last, album, employee,
-         assignee, assignee_first, assignee_last, username) in rows_for(
-            "queue_rows", _by_ids, ids):
+         assignee, assignee_first, assignee_last, username) in compiled_queries.fetch(
+            ("queue_rows", len(ids)), _by_ids, *ids):
         assigned = (f"{assignee_first} {assignee_last}".strip() or username) if assignee else ""
         rows.append(QueueRow(pk, number, kind, state, changed, card, unit, f"{first} {last}",
                              album or employee, assigned))
     return rows
 
 
-def _by_ids(ids: list[int]) -> QuerySet:
+def _by_ids(*ids: int) -> QuerySet:
     return Case.objects.filter(pk__in=ids).order_by(*QUEUE_ORDER).values_list(*_COLUMNS)
