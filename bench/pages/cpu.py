@@ -5,7 +5,9 @@
 
 On a machine shared with other work the CPU time this process spends per request
 (`time.process_time`) is steadier than wall time; the database's own time is not in it
-(it is in the wall time beside it). `--profile N` prints the N most expensive functions
+(it is in the wall time beside it). With PostgreSQL on this machine the CPU time of this
+process's PostgreSQL backend per request is printed too (`db`: planning and running the
+queries, read from /proc). `--profile N` prints the N most expensive functions
 (cProfile, cumulative) of each page instead.
 """
 
@@ -17,11 +19,15 @@ import os
 import pstats
 import statistics
 import time
+from pathlib import Path
 
 from run import Page, chosen_pages, pages  # also sets up Django with bench_settings
 
 from django.contrib.auth.models import User
+from django.db import connection
 from django.test import Client
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def _client(page: Page) -> Client:
@@ -37,19 +43,40 @@ def _request(client: Client, page: Page):
     return response
 
 
-def per_request_ms(page: Page, requests: int, rounds: int) -> tuple[list[float], list[float]]:
-    """(CPU ms, wall ms) per request, one figure per round."""
+def _backend() -> tuple[int, float] | None:
+    """(pid, CPU seconds so far) of this connection's PostgreSQL backend, None when it
+    cannot be read (another database, or a server on another machine)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return pid, (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
+
+
+def per_request_ms(page: Page, requests: int, rounds: int
+                   ) -> tuple[list[float], list[float], list[float]]:
+    """(CPU ms, wall ms, database backend CPU ms) per request, one figure per round; a
+    round whose connection was replaced (CONN_MAX_AGE) or unreadable has no backend figure."""
     client = _client(page)
     for _ in range(10):  # warm: session, templates, prepared statements
         _request(client, page)
-    cpu, wall = [], []
+    cpu, wall, database = [], [], []
     for _round in range(rounds):
+        backend_before = _backend()
         started_cpu, started_wall = time.process_time(), time.perf_counter()
         for _ in range(requests):
             _request(client, page)
         cpu.append((time.process_time() - started_cpu) * 1000 / requests)
         wall.append((time.perf_counter() - started_wall) * 1000 / requests)
-    return cpu, wall
+        backend_after = _backend()
+        if backend_before and backend_after and backend_before[0] == backend_after[0]:
+            database.append((backend_after[1] - backend_before[1]) * 1000 / requests)
+    return cpu, wall, database
 
 
 def profile(page: Page, requests: int, top: int) -> None:
@@ -79,10 +106,13 @@ def main() -> None:
         if options.profile:
             profile(page, options.requests, options.profile)
             continue
-        cpu, wall = per_request_ms(page, options.requests, options.rounds)
+        cpu, wall, database = per_request_ms(page, options.requests, options.rounds)
+        database_ms = (f", db {min(database):.2f}–{max(database):.2f} ms" if database
+                       else "")
         print(f"{page.name}: CPU {min(cpu):.2f}–{max(cpu):.2f} ms (median "
-              f"{statistics.median(cpu):.2f}), wall {min(wall):.2f}–{max(wall):.2f} ms "
-              f"per request, {options.rounds} rounds of {options.requests}", flush=True)
+              f"{statistics.median(cpu):.2f}), wall {min(wall):.2f}–{max(wall):.2f} ms"
+              f"{database_ms} per request, {options.rounds} rounds of {options.requests}",
+              flush=True)
 
 
 if __name__ == "__main__":

@@ -66,7 +66,7 @@ def main() -> None:
     for page in PAGES:
         if options.only not in page.name:
             continue
-        cpu, _wall = per_request_ms(page, options.requests, options.rounds)
+        cpu, _wall, _database = per_request_ms(page, options.requests, options.rounds)
         queries, blocks, slowest = read_by_queries(page)
         print(f"| {page.name} | {queries} | {blocks} | {slowest:.1f} ms | "
               f"{min(cpu):.1f}–{max(cpu):.1f} ms (median {statistics.median(cpu):.1f}) |",
