@@ -145,9 +145,18 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # JIT compiles a query whose estimate passes jit_above_cost: 15 ms spent on a count of
-    # a few thousand rows that runs in 2 ms (docs/performance.md).
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        # JIT compiles a query whose estimate passes jit_above_cost: 15 ms spent on a count
+        # of a few thousand rows that runs in 2 ms (docs/performance.md).
+        "options": "-c jit=off",
+        # The parameters travel apart from the SQL text, so a statement a connection has run
+        # 5 times is prepared and PostgreSQL may stop planning it anew: the case page's main
+        # query took ~5 ms to plan and 0.1 ms to run ("How the app talks to PostgreSQL" in
+        # docs/performance.md). A pooler in transaction mode that does not carry prepared
+        # statements (PgBouncer before 1.21) needs DB_PREPARED_STATEMENTS=0.
+        "server_side_binding": True,
+        "prepare_threshold": 5 if env_bool("DB_PREPARED_STATEMENTS", default=True) else None,
+    })
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
