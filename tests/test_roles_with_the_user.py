@@ -44,3 +44,33 @@ def test_a_group_named_like_a_list_of_roles_is_no_role():
     user = UserFactory()
     user.groups.add(Group.objects.create(name="x,ssos"), Group.objects.create(name="ssos "))
     assert roles_of(_loaded(user)) == frozenset()
+
+
+def _fields(instance) -> dict:
+    return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
+
+
+def test_the_user_compiled_once_is_the_orms(unit):
+    from django.contrib.auth.models import User
+
+    from cards.roles import scope_annotations
+    from tests.factories import HolderFactory
+    from cards import compiled_queries
+
+    staff = UserFactory(roles=["dziekanat"], units=[unit])
+    HolderFactory(user=staff)
+    plain = UserFactory()
+    for user in (staff, plain, staff):
+        expected = (User.objects.select_related("holder")
+                    .annotate(**scope_annotations(connection)).get(pk=user.pk))
+        loaded = _loaded(user)
+        assert _fields(loaded) == _fields(expected)
+        assert (loaded.in_role_dziekanat, loaded.staff_unit_ids) == (
+            expected.in_role_dziekanat, expected.staff_unit_ids)
+        if hasattr(expected, "holder"):
+            assert _fields(loaded.holder) == _fields(expected.holder)
+            assert loaded.holder.pesel and loaded.holder.user is loaded  # decrypted, linked
+        else:
+            assert not hasattr(loaded, "holder")
+    assert compiled_queries.is_compiled(("user with holder, roles and units",))
+    assert _loaded(UserFactory.build(pk=plain.pk + 1000)) is None
