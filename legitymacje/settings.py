@@ -333,7 +333,7 @@ if not (len(HOLOGRAM_UNIVERSITY_CODE) == 3 and HOLOGRAM_UNIVERSITY_CODE.isascii(
 _REDIS_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+        {"BACKEND": "legitymacje.cache.RedisCache", "LOCATION": REDIS_URL,
          "OPTIONS": _REDIS_OPTIONS}
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
