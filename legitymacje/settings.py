@@ -90,7 +90,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    # Not django-otp's OTPMiddleware: it reads the session's TOTP device on every request
+    # (a query) for `user.is_verified()`, which nothing asks; whether a session still owes
+    # the code is decided at login and kept in it (legitymacje.second_factor).
     "django.contrib.messages.middleware.MessageMiddleware",
     "legitymacje.middleware.SessionIdleTimeoutMiddleware",
     "legitymacje.middleware.StaffSecondFactorMiddleware",

@@ -89,3 +89,23 @@ def test_case_page_queries_are_pinned(client, unit, deans_office, ssos):
     url = f"/cases/{case.pk}/"
     assert _queries(client, deans_office, url) == START + 10
     assert _queries(client, deans_office, url) == START + 5
+
+
+def test_a_session_confirmed_by_the_second_factor_costs_no_query(client, unit, deans_office,
+                                                                   ssos):
+    from django_otp import login as otp_login
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from legitymacje import second_factor
+
+    device = TOTPDevice.objects.create(user=deans_office, name="phone", confirmed=True)
+    _fill(unit, deans_office, ssos, 1)
+    client.force_login(deans_office)
+    request = type("Request", (), {"session": client.session, "user": deans_office})()
+    otp_login(request, device)  # what the verify page does once the code is right
+    second_factor.settle(request)
+    request.session.save()
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/")
+    assert response.status_code == 200
+    assert len(captured) == START + PAGES[0][2]
