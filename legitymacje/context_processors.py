@@ -1,10 +1,10 @@
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from cards.policy import may_act_somewhere
 from cards.roles import Role, is_staff_member, roles_of
 from reports.access import can_view_reports
 
+from .links import page_url
 from .second_factor import owes_second_factor
 
 
@@ -15,19 +15,19 @@ def navigation(request):
         return {"nav_links": []}
     links = []
     if is_staff_member(user):
-        links.append((reverse("warranty:list"), _("Cases")))
-        links.append((reverse("cards:list"), _("Cards")))
-        links.append((reverse("reader_bridge:desk"), _("Reader")))
+        links.append((page_url("warranty:list"), _("Cases")))
+        links.append((page_url("cards:list"), _("Cards")))
+        links.append((page_url("reader_bridge:desk"), _("Reader")))
     if may_act_somewhere(user, "extend"):
-        links.append((reverse("reader_bridge:batch-home"), _("Batch extension")))
+        links.append((page_url("reader_bridge:batch-home"), _("Batch extension")))
     if can_view_reports(user):
-        links.append((reverse("reports:index"), _("Reports")))
+        links.append((page_url("reports:index"), _("Reports")))
     if hasattr(user, "holder"):
-        links.append((reverse("warranty:mine"), _("My cards and cases")))
+        links.append((page_url("warranty:mine"), _("My cards and cases")))
     if user.is_superuser or user.is_staff:
-        links.append((reverse("admin:index"), _("Administration")))
+        links.append((page_url("admin:index"), _("Administration")))
     return {
         "nav_links": links,
         "user_roles": sorted(Role(r).label for r in roles_of(user)),
-        "second_factor_url": reverse("otp-enrol") if owes_second_factor(user) else None,
+        "second_factor_url": page_url("otp-enrol") if owes_second_factor(user) else None,
     }

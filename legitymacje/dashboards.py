@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
 
-from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +17,8 @@ from cards.selectors import served_cards_by_state
 from reports.access import can_view_reports
 from warranty.page_selectors import holder_overview, queue_counts
 from warranty.selectors import QUEUES
+
+from .links import page_url, page_url_with
 
 S = CardState
 
@@ -47,7 +47,7 @@ class Dashboard:
 
 
 def _queue_url(**params: str) -> str:
-    return f"{reverse('warranty:list')}?{urlencode(params)}"
+    return page_url_with("warranty:list", **params)
 
 
 # The queues each role's panel shows, with the tone of a non-zero count.
@@ -82,7 +82,7 @@ def _staff_panels(user: Any) -> list[Panel]:
     roles = roles_of(user)
     counts = queue_counts(user)
     overview = Panel(_("All my open cases"), [
-        Tile(_("Open cases"), counts["all_open"], reverse("warranty:list")),
+        Tile(_("Open cases"), counts["all_open"], page_url("warranty:list")),
         Tile(_("Overdue"), counts["overdue"], _queue_url(overdue="on"), "bad"),
     ])
     panels = [_role_panel(role, counts) for role in ROLE_QUEUES if role in roles]
@@ -90,7 +90,7 @@ def _staff_panels(user: Any) -> list[Panel]:
     if Role.DEANS_OFFICE in roles or user.is_superuser:
         cards = served_cards_by_state(user, card_states)
         target = panels[0] if panels and Role.DEANS_OFFICE in roles else overview
-        target.tiles += [Tile(label, cards.get(state, 0), reverse(page), tone)
+        target.tiles += [Tile(label, cards.get(state, 0), page_url(page), tone)
                          for state, label, tone, page in DEANS_CARD_STATES]
     if user.is_superuser:
         panels = [_admin_panel(counts)]
@@ -106,12 +106,12 @@ def _admin_panel(counts: dict[str, int]) -> Panel:
 
 
 def _staff_links(user: Any) -> list[tuple[str, Promise | str]]:
-    links: list[tuple[str, Promise | str]] = [(reverse("warranty:list"), _("All cases")),
-                                              (reverse("cards:list"), _("Find a card"))]
+    links: list[tuple[str, Promise | str]] = [(page_url("warranty:list"), _("All cases")),
+                                              (page_url("cards:list"), _("Find a card"))]
     if can_view_reports(user):
-        links.append((reverse("reports:index"), _("Reports")))
+        links.append((page_url("reports:index"), _("Reports")))
     if user.is_superuser or user.is_staff:
-        links.append((reverse("admin:index"), _("Administration")))
+        links.append((page_url("admin:index"), _("Administration")))
     return links
 
 
