@@ -124,12 +124,21 @@ def fold(model: type[UnitStateTally]) -> None:
 
 
 def counts_by_state(model: type[UnitStateTally], *, states, unit_ids=None) -> dict[str, int]:
-    """Rows per state in `states`, in the units `unit_ids` (None: every unit)."""
-    entries = model.objects.filter(state__in=sorted(states))
+    """Rows per state in `states`, in the units `unit_ids` (None: every unit). Written as
+    SQL: through the ORM the dashboard's card counts cost ~0.4 ms of CPU to build and
+    compile, several times what the database spends summing a few rows."""
+    conditions = [("state", sorted(states))]
     if unit_ids is not None:
-        entries = entries.filter(unit_id__in=sorted(unit_ids))
-    rows = entries.values("state").annotate(total=Sum("n")).order_by()
-    return {row["state"]: row["total"] for row in rows if row["total"]}
+        conditions.append(("unit_id", sorted(unit_ids)))
+    if not all(values for _column, values in conditions):
+        return {}  # as the ORM: no query for an empty IN
+    where = " AND ".join(f"{column} IN ({', '.join(['%s'] * len(values))})"
+                         for column, values in conditions)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT state, SUM(n) FROM {model._meta.db_table} "  # noqa: S608
+                       f"WHERE {where} GROUP BY state",  # the model's table, placeholders
+                       [value for _column, values in conditions for value in values])
+        return {state: int(total) for state, total in cursor.fetchall() if total}
 
 
 def migration_step(*, table: str, unit: str, tally: str) -> migrations.RunPython:
