@@ -53,9 +53,9 @@ def _fields(instance) -> dict:
 def test_the_user_compiled_once_is_the_orms(unit):
     from django.contrib.auth.models import User
 
+    from cards import compiled_queries
     from cards.roles import scope_annotations
     from tests.factories import HolderFactory
-    from cards import compiled_queries
 
     staff = UserFactory(roles=["dziekanat"], units=[unit])
     HolderFactory(user=staff)
