@@ -34,8 +34,8 @@ for i, key in ipairs(KEYS) do
 end
 return counts
 """
-# The script, registered once per cache client (Django's RedisCache builds a new Redis
-# client object, a hash of its options, for every call).
+# The script, registered once per cache client: register_script() hashes the script's
+# text each time it is called.
 _scripts: WeakKeyDictionary[object, Script] = WeakKeyDictionary()
 
 
