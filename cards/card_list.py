@@ -63,7 +63,7 @@ class CardRow:
     number: str
     state: str
     valid_until: dt.date | None
-    holder_name: str  # as `Holder.full_name`
+    holder_name: str  # `Holder.name_of`
     holder_number: str  # the album number, else the employee number
     unit_name: str
 
@@ -74,8 +74,8 @@ class CardRow:
     def of(cls, row: tuple) -> CardRow:
         """From a row of `ROW_COLUMNS` (and any columns after them)."""
         pk, kind, number, state, valid_until, first, last, album, employee, unit = row[:10]
-        return cls(pk, kind, number, state, valid_until, f"{first} {last}", album or employee,
-                   unit)
+        return cls(pk, kind, number, state, valid_until, Holder.name_of(first, last),
+                   album or employee, unit)
 
 
 @dataclass(frozen=True)

@@ -224,7 +224,12 @@ class Holder(models.Model):
 
     @property
     def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}"
+        return self.name_of(self.first_name, self.last_name)
+
+    @staticmethod
+    def name_of(first_name: str, last_name: str) -> str:
+        """How a holder's name is shown, for rows read as values too."""
+        return f"{first_name} {last_name}"
 
     @property
     def masked_pesel(self) -> str:
