@@ -128,3 +128,24 @@ def test_a_query_that_can_have_no_rows_asks_nothing(django_assert_num_queries):
     with django_assert_num_queries(0):
         assert compiled_queries.fetch("empty", lambda: Card.objects.filter(pk__in=[])) == []
     assert not compiled_queries.is_compiled("empty")
+
+
+def test_constants_written_into_the_sql_keep_their_meaning():
+    """Quotes, backslashes, a percent sign and a LIKE pattern among the constants: the same
+    rows as the ORM's, and on PostgreSQL only the value is left a parameter."""
+    names = ["O'Brien", "100% \\ Nowak", "Ż_k"]
+    holders = [HolderFactory(last_name=name) for name in names]
+    HolderFactory(last_name="Zak")
+
+    def build(pk):
+        return (Holder.objects.filter(last_name__in=names, last_name__contains="%")
+                | Holder.objects.filter(last_name__startswith="Ż_", pk__gt=pk)
+                | Holder.objects.filter(last_name="O'Brien")).order_by("pk").values_list(
+            "last_name", flat=True)
+
+    for pk in (0, holders[2].pk):
+        assert compiled_queries.fetch("constants", build, pk) == list(build(pk))
+    assert compiled_queries.fetch("constants", build, 0) == names
+    assert compiled_queries.is_compiled("constants")
+    if connection.vendor == "postgresql":
+        assert len(compiled_queries._compiled["constants"].params) == 1
