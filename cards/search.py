@@ -16,9 +16,12 @@ are evaluated without an index.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import TypeVar
 
-from django.db.models import Model, Q, QuerySet
+from django.db import connection
+from django.db.models import F, Model, Q, QuerySet
+from django.db.models.lookups import BuiltinLookup, Contains
 
 from .folding import fold
 
@@ -34,16 +37,53 @@ def search_words(query: str) -> list[str]:
     return fold(query).split()
 
 
+@dataclass(frozen=True)
+class WordPattern:
+    """A word as its condition compares it, whole: a short word's regular expression (at
+    the start of a word), a longer one's LIKE pattern (anywhere). The pattern is the
+    query's parameter itself, so a query compiled once (`cards.compiled_queries`) takes
+    each search's patterns as its values."""
+
+    at_word_start: bool
+    pattern: str
+
+
+def word_pattern(word: str) -> WordPattern:
+    if len(word) < WORD_START_BELOW:
+        return WordPattern(True, WORD_START.format(re.escape(word)))
+    return WordPattern(False, f"%{connection.ops.prep_for_like_query(word)}%")
+
+
+def search_patterns(query: str) -> list[WordPattern]:
+    return [word_pattern(word) for word in search_words(query)]
+
+
+class _LikePattern(Contains):
+    """`contains` given its whole LIKE pattern: the same SQL, the pattern not wrapped."""
+
+    def process_rhs(self, compiler, connection):
+        return BuiltinLookup.process_rhs(self, compiler, connection)
+
+
+def pattern_condition(word: WordPattern, field: str = "search_text") -> Q:
+    """`field` (folded text) matches the word's pattern."""
+    if word.at_word_start:
+        return Q(**{f"{field}__regex": word.pattern})
+    return Q(_LikePattern(F(field), word.pattern))
+
+
 def word_condition(word: str, field: str = "search_text") -> Q:
     """`field` (folded text) contains `word`, or has a word starting with it if short."""
-    if len(word) < WORD_START_BELOW:
-        return Q(**{f"{field}__regex": WORD_START.format(re.escape(word))})
-    return Q(**{f"{field}__contains": word})
+    return pattern_condition(word_pattern(word), field)
 
 
 def matching(rows: QuerySet[Row], query: str) -> QuerySet[Row]:
     """The rows (holders, cards or cases) whose search text has every word of `query`."""
-    return rows.filter(*(word_condition(word) for word in search_words(query)))
+    return matching_patterns(rows, search_patterns(query))
+
+
+def matching_patterns(rows: QuerySet[Row], words: list[WordPattern]) -> QuerySet[Row]:
+    return rows.filter(*(pattern_condition(word) for word in words))
 
 
 def register_sqlite_functions(sender, connection, **kwargs) -> None:

@@ -18,8 +18,9 @@ from django_fsm import can_proceed
 
 from cards import compiled_queries
 from cards.models import Card, CardState, Unit
-from cards.paging import CappedPaginator, count_up_to
+from cards.paging import SEARCH_CAP, CappedPaginator
 from cards.roles import Role, sees_all_cards
+from cards.search import WordPattern, matching_patterns, search_patterns
 
 from . import policy
 from .models import (
@@ -181,14 +182,14 @@ def queue_page(user: Any, *, queue: str = "", kind: str = "", state: str = "",
         paginator = Paginator(_PageIds(user, queue, state, overdue, now or timezone.now()),
                               QUEUE_PAGE_SIZE)
         paginator.count = total  # a cached property: no COUNT query
+    elif query.strip():  # up to the cap: a common name matches thousands of cases
+        ids = _search_ids(user, queue=queue, kind=kind, state=state, unit_id=unit_id,
+                          overdue=overdue, query=query, now=now or timezone.now())
+        paginator = CappedPaginator(ids, QUEUE_PAGE_SIZE, len(ids))
     else:
-        cases = queue_cases(user, queue=queue, kind=kind, state=state, unit_id=unit_id,
-                            overdue=overdue, query=query, now=now)
-        ids = cases.values_list("pk", flat=True)
-        if query.strip():  # counted up to the cap: a common name matches thousands of cases
-            paginator = CappedPaginator(ids, QUEUE_PAGE_SIZE, count_up_to(cases))
-        else:
-            paginator = Paginator(ids, QUEUE_PAGE_SIZE)
+        paginator = Paginator(queue_cases(
+            user, queue=queue, kind=kind, state=state, unit_id=unit_id, overdue=overdue,
+            now=now).values_list("pk", flat=True), QUEUE_PAGE_SIZE)
     page = paginator.get_page(page_number)
     # The page's ids from the index first, then only their rows joined: an OFFSET over
     # the joined rows would join every case before the page as well. Two queries, so the
@@ -218,6 +219,27 @@ class _PageIds:
                window.start, window.stop)
         times = (self.now,) if self.overdue else ()  # only "overdue" reads the time
         return compiled_queries.fetch(key, query, *times)
+
+
+def _search_ids(user: Any, *, queue: str, kind: str, state: str, unit_id: int | None,
+                overdue: bool, query: str, now: dt.datetime) -> list[int]:
+    """The ids of a search's cases in the queue's order, up to one past the cap: its
+    count and every page it shows from one query, compiled once per filters and shape of
+    the words (how many, which are short); the words' patterns are its values."""
+    words = search_patterns(query)
+
+    def build(*values: Any) -> QuerySet:
+        patterns = [WordPattern(word.at_word_start, pattern)
+                    for word, pattern in zip(words, values, strict=False)]
+        cases = queue_cases(user, queue=queue, kind=kind, state=state, unit_id=unit_id,
+                            overdue=overdue, now=values[-1] if overdue else None)
+        return matching_patterns(cases, patterns).values_list("pk", flat=True)[:SEARCH_CAP + 1]
+
+    unknown = queue and queue not in {q.name for q in queues_for_user(user)}
+    key = ("queue_search", *_shape(user), "__none__" if unknown else queue, kind, state, unit_id,
+           overdue, tuple(word.at_word_start for word in words))
+    times = (now,) if overdue else ()  # only "overdue" reads the time
+    return compiled_queries.fetch(key, build, *(word.pattern for word in words), *times)
 
 
 def queue_cases(user: Any, *, queue: str = "", kind: str = "", state: str = "",

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cards import compiled_queries
-from tests.factories import CardFactory, UnitFactory, UserFactory
+from tests.factories import CardFactory, HolderFactory, UnitFactory, UserFactory
 from tests.warranty.helpers import act, open_case
 from warranty.models import Case
 from warranty.page_selectors import assignee_choices, queue_counts, queue_page
@@ -98,3 +98,32 @@ def test_a_queue_page_follows_a_move_and_the_time_at_once(ssos, deans_office, un
     assert listed(deans_office, now, overdue=True) == []
     assert listed(deans_office, now + dt.timedelta(days=30), overdue=True) == [case.pk]
     assert listed(deans_office, now, overdue=True) == []
+
+
+def test_a_queue_search_follows_its_words_a_move_and_the_time_at_once(
+        ssos, deans_office, unit, monkeypatch):
+    holders = [HolderFactory(first_name=first, last_name=last) for first, last in (
+        ("Anna", "Dąbrowska"), ("Joanna", "Dąbrowska"), ("Anna", "Kowalska"))]
+    cases = [open_case(CardFactory(serving_unit=unit, holder=holder), "fault", deans_office)
+             for holder in holders]
+
+    def found(user, query, at=None, **filters) -> list[int]:
+        return [row.pk for row in queue_page(user, query=query, now=at, **filters)
+                .page.object_list]
+
+    assert found(ssos, "dabrowska") == [cases[0].pk, cases[1].pk]
+    assert found(ssos, "an dabrowska") == [cases[0].pk]  # a short word: at a word's start
+    assert found(ssos, "an kowalska") == [cases[2].pk]
+    assert found(ssos, "dabrowska", queue="to_assess") == []
+    act(cases[1], "receive_card", ssos)
+    assert found(ssos, "dabrowska", queue="to_assess") == [cases[1].pk]
+    assert found(ssos, "dabrowska", queue="no_such_queue") == []
+    now = timezone.now()
+    assert found(deans_office, "kowalska", now, overdue=True) == []
+    assert found(deans_office, "kowalska", now + dt.timedelta(days=30), overdue=True) == [
+        cases[2].pk]
+    for module in ("cards.paging", "warranty.page_selectors"):
+        monkeypatch.setattr(f"{module}.SEARCH_CAP", 1)
+    compiled_queries.forget()
+    page = queue_page(ssos, query="dabrowska").page
+    assert (page.paginator.count, page.paginator.over_cap) == (1, True)
