@@ -3,16 +3,22 @@ when, which checklist allows what) are the services' and come back as their refu
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from django import forms
+from django.http import QueryDict
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from cards import widgets
 from cards.models import InvalidationGround
 from cards.rules import grounds_for_kind
+from cards.templatetags.form_tags import form_field
 
 from .models import Assessment, CaseKind, CaseState, ExtensionError
 from .rules import CHECKLIST_FIELDS
@@ -52,6 +58,41 @@ class QueueFilterForm(forms.Form):
         data = self.cleaned_data
         return {"queue": data["queue"], "kind": data["kind"], "state": data["state"],
                 "unit_id": data.get("unit"), "overdue": data["overdue"], "query": data["q"]}
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """The queue's filters as chosen, and its filter form written out: `fields` all but
+    the overdue box, then the box and its label."""
+
+    chosen: dict
+    fields: SafeString
+    overdue: SafeString
+    overdue_id: str
+    overdue_label: str
+
+
+def queue_filters(data: QueryDict | None, units: list[tuple[int, str]]) -> QueueFilters:
+    """`QueueFilterForm(data, units=units)`: its filters and fields, written once per
+    language, units and values of its fields (the form is most of a queue's markup
+    besides the rows, and most views repeat a few filters)."""
+    values = None if data is None else tuple(
+        (name, tuple(data.getlist(name))) for name in QueueFilterForm.base_fields
+        if name in data)
+    return _queue_filters(get_language(), tuple(units), values)
+
+
+@lru_cache(maxsize=1024)
+def _queue_filters(language: str, units: tuple, values: tuple | None) -> QueueFilters:
+    data = None if values is None else MultiValueDict({k: list(v) for k, v in values})
+    form = QueueFilterForm(data, units=list(units))
+    overdue = form["overdue"]
+    return QueueFilters(
+        chosen=form.filters(),
+        fields=SafeString("".join(form_field(field) for field in form
+                                  if field.name != "overdue")),
+        overdue=SafeString(str(overdue)), overdue_id=overdue.id_for_label,
+        overdue_label=str(overdue.label))
 
 
 class OpenCaseForm(forms.Form):

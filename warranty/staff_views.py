@@ -45,9 +45,9 @@ from .staff_forms import (
     AttemptForm,
     CommentForm,
     OpenCaseForm,
-    QueueFilterForm,
     assessment_form,
     payment_form,
+    queue_filters,
     step_form,
 )
 from .transitions import OPENED_FROM_A_READ, TRANSITIONS
@@ -66,12 +66,13 @@ def _staff_only(request: HttpRequest) -> None:
 @login_required
 def case_queue(request: HttpRequest) -> HttpResponse:
     _staff_only(request)
-    form = QueueFilterForm(request.GET or None, units=unit_choices(request.user))
-    data = queue_page(request.user, page_number=request.GET.get("page"), **form.filters())
+    filters = queue_filters(request.GET or None, unit_choices(request.user))
+    data = queue_page(request.user, page_number=request.GET.get("page"), **filters.chosen)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "warranty/case_list.html", {
-        "form": form, "tabs": data.tabs, "page": data.page, "overdue_count": data.overdue_count,
+        "filters": filters, "tabs": data.tabs, "page": data.page,
+        "overdue_count": data.overdue_count,
         "query": query.urlencode(),
         "bulk_steps": [(name, TRANSITIONS[name].label) for name in BULK_STEPS],
     })

@@ -127,3 +127,22 @@ def test_a_queue_search_follows_its_words_a_move_and_the_time_at_once(
     compiled_queries.forget()
     page = queue_page(ssos, query="dabrowska").page
     assert (page.paginator.count, page.paginator.over_cap) == (1, True)
+
+
+def test_the_filter_form_follows_the_language_the_units_and_what_was_chosen(client, ssos):
+    client.force_login(ssos)
+    UnitFactory(name="Wydział Stary")
+
+    def form(language, **chosen) -> str:
+        html = client.get(reverse("warranty:list"), chosen,
+                          HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        return html.split('role="search"')[1].split("</form>")[0]
+
+    assert "Szukaj" in form("pl") and "Search" in form("en")
+    assert 'value="nowak"' in form("pl", q="nowak") and 'value="kot"' in form("pl", q="kot")
+    assert '<option value="fault" selected>' in form("en", kind="fault")
+    assert "selected" not in form("en", kind="lost").split('name="kind"')[1].split(
+        "</select>")[0].replace('value="lost" selected', "")
+    assert "Wydział Nowy" not in form("pl")
+    UnitFactory(name="Wydział Nowy")
+    assert "Wydział Nowy" in form("pl")
