@@ -147,6 +147,9 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, but the health check reads the socket instead of a round trip
+    # (legitymacje/postgresql/base.py).
+    DATABASES["default"]["ENGINE"] = "legitymacje.postgresql"
     DATABASES["default"].setdefault("OPTIONS", {}).update({
         # JIT compiles a query whose estimate passes jit_above_cost: 15 ms spent on a count
         # of a few thousand rows that runs in 2 ms (docs/performance.md).
