@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import os
 import pstats
 import statistics
@@ -58,13 +59,23 @@ def _backend() -> tuple[int, float] | None:
     return pid, (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
 
 
+def _warmed_client(page: Page) -> Client:
+    """A client whose page has been requested ten times (session, templates, prepared
+    statements), with what that loaded taken out of the garbage collector's walks, as a
+    gunicorn worker does after start-up (`legitymacje.gunicorn_conf.post_worker_init`):
+    otherwise collections of objects the workers never walk are charged to the page."""
+    client = _client(page)
+    for _ in range(10):
+        _request(client, page)
+    gc.freeze()
+    return client
+
+
 def per_request_ms(page: Page, requests: int, rounds: int
                    ) -> tuple[list[float], list[float], list[float]]:
     """(CPU ms, wall ms, database backend CPU ms) per request, one figure per round; a
     round whose connection was replaced (CONN_MAX_AGE) or unreadable has no backend figure."""
-    client = _client(page)
-    for _ in range(10):  # warm: session, templates, prepared statements
-        _request(client, page)
+    client = _warmed_client(page)
     cpu, wall, database = [], [], []
     for _round in range(rounds):
         backend_before = _backend()
@@ -80,9 +91,7 @@ def per_request_ms(page: Page, requests: int, rounds: int
 
 
 def profile(page: Page, requests: int, top: int) -> None:
-    client = _client(page)
-    for _ in range(10):
-        _request(client, page)
+    client = _warmed_client(page)
     profiler = cProfile.Profile()
     profiler.enable()
     for _ in range(requests):
