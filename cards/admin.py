@@ -20,8 +20,6 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from legitymacje.admin import ReadOnlyAdmin
-
 from .actions import ACTIONS, CardAction
 from .errors import CardActionError
 from .models import (
@@ -35,6 +33,7 @@ from .models import (
     Semester,
     Unit,
 )
+from .read_only_admin import ReadOnlyAdmin
 from .selectors import holder_by_pesel
 from .services import card_act, card_issue
 

@@ -16,8 +16,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from legitymacje.api_errors import error_response
-
+from .api_errors import error_response
 from .filters import CardFilter
 from .hologram_batch import confirm_holograms
 from .models import Card, EventSource, Holder, Unit

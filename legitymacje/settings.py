@@ -367,7 +367,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "legitymacje.pagination.CheckedLimitOffsetPagination",
     "PAGE_SIZE": 50,
-    "EXCEPTION_HANDLER": "legitymacje.api_errors.exception_handler",
+    "EXCEPTION_HANDLER": "cards.api_errors.exception_handler",
 }
 # API tokens: stored hashed, expire after API_TOKEN_DAYS, revoked on a password change
 # (legitymacje.tokens); made with `manage.py create_api_token USER`.

@@ -7,7 +7,7 @@ from django.utils.translation import ngettext
 
 from cards import chip
 from cards.forms import CertificateUploadForm
-from legitymacje.admin import ReadOnlyAdmin
+from cards.read_only_admin import ReadOnlyAdmin
 
 from .models import (
     CardRead,

@@ -13,7 +13,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from legitymacje.api_errors import ErrorSerializer
+from cards.api_errors import ErrorSerializer
 
 from .errors import ReaderBridgeError
 from .extension import job_result_record

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from legitymacje.admin import ReadOnlyAdmin
+from cards.read_only_admin import ReadOnlyAdmin
 
 from .models import Case, CaseEvent, FeeSchedule, Notification, Payment
 

@@ -14,9 +14,9 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from cards.api_errors import error_response
 from cards.models import EventSource
 from cards.roles import is_staff_member
-from legitymacje.api_errors import error_response
 
 from . import services
 from .filters import CaseFilter

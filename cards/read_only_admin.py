@@ -1,4 +1,4 @@
-"""Shared admin pieces. (Django imports this module at start-up; it registers nothing.)"""
+"""An admin base class the apps share; it registers nothing."""
 
 from __future__ import annotations
 
