@@ -49,7 +49,7 @@ PAGE_SIZE = 25
 TEXT_ORDER = (Bytewise("search_text"), "pk")
 # Over the cap: the primary key walked backwards, each card tested, stopping at the page.
 NEWEST_FIRST = ("-pk",)
-ROW_COLUMNS = ("pk", "kind", "number", "state", "valid_until", "holder__first_name",
+ROW_COLUMNS = ("pk", "number", "state", "valid_until", "holder__first_name",
                "holder__last_name", "holder__album_number", "holder__employee_number",
                "serving_unit__name")
 
@@ -59,7 +59,6 @@ class CardRow:
     """What a row of the card list shows."""
 
     pk: int
-    kind: str
     number: str
     state: str
     valid_until: dt.date | None
@@ -73,8 +72,8 @@ class CardRow:
     @classmethod
     def of(cls, row: tuple) -> CardRow:
         """From a row of `ROW_COLUMNS` (and any columns after them)."""
-        pk, kind, number, state, valid_until, first, last, album, employee, unit = row[:10]
-        return cls(pk, kind, number, state, valid_until, Holder.name_of(first, last),
+        pk, number, state, valid_until, first, last, album, employee, unit = row[:9]
+        return cls(pk, number, state, valid_until, Holder.name_of(first, last),
                    album or employee, unit)
 
 

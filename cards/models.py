@@ -400,7 +400,7 @@ class Card(ConcurrentTransitionMixin, models.Model):
     state_label = ChoiceLabel("state", CardState)
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.number}"
+        return self.number  # it starts with the kind already ("ELS-2025-000743")
 
     @property
     def is_terminal(self) -> bool:

@@ -58,7 +58,7 @@ def intake_receipt_pdf(case: Case) -> bytes:
     with translation.override(settings.LANGUAGE_CODE):
         lines = [
             (_("Case number"), case.number),
-            (_("Card"), f"{case.card.kind} {case.card.number}"),
+            (_("Card"), case.card.number),
             (_("Holder"), case.holder.full_name),
             _holder_number(case),
             (_("Received on"),
@@ -80,9 +80,9 @@ def handover_receipt_pdf(case: Case) -> bytes:
             (_("Case number"), case.number),
             (_("Holder"), case.holder.full_name),
             _holder_number(case),
-            (_("New card"), f"{case.new_card.kind} {case.new_card.number}"),
+            (_("New card"), case.new_card.number),
             (_("Chip serial number"), case.new_card.chip_serial),
-            (_("Replaces card"), f"{case.card.kind} {case.card.number}"),
+            (_("Replaces card"), case.card.number),
             (_("Handed over on"), date_format(
                 timezone.localtime(handed_over.at if handed_over else case.state_changed_at),
                 "SHORT_DATETIME_FORMAT")),

@@ -42,7 +42,7 @@ def _state_badge(card: Any, label: str, today: dt.date, day_format: str, size: s
 # the template: the list shows 25, and the template's tags and filters cost ~3 ms for them.
 CARD_ROW = """
     <tr>
-      <td><a href="{url}">{kind} {number}</a></td>
+      <td><a href="{url}">{number}</a></td>
       <td>{holder}</td>
       <td>{holder_number}</td>
       <td>{unit}</td>
@@ -59,7 +59,7 @@ def card_rows(cards: list[Any]) -> str:
     labels = Card.state_label.translated()
     today, day_format = timezone.localdate(), get_format("SHORT_DATE_FORMAT")
     return table_rows([CARD_ROW.format(
-        url=link(card.pk), kind=escape(card.kind), number=escape(card.number),
+        url=link(card.pk), number=escape(card.number),
         holder=escape(card.holder_name), holder_number=escape(card.holder_number),
         unit=escape(card.unit_name),
         valid_until=escape(dateformat.format(card.valid_until, day_format))

@@ -37,7 +37,7 @@ def test_a_number_already_on_a_card_is_refused_naming_that_card(unit, awaiting, 
     first = CardFactory(serving_unit=unit, state=S.AWAITING_HOLOGRAM, number="ELS-2025-000001")
     confirm(first, deans_office, "12300042")
 
-    with pytest.raises(ActionRefused, match="12300042 is already on card ELS ELS-2025-000001"):
+    with pytest.raises(ActionRefused, match="12300042 is already on card ELS-2025-000001"):
         confirm(awaiting, deans_office, "12300042")
 
     awaiting.refresh_from_db()
@@ -51,7 +51,7 @@ def test_the_polish_refusal_names_the_card(unit, awaiting, deans_office):
     with pytest.raises(ActionRefused) as refusal:
         confirm(awaiting, deans_office, "12300042")
     assert refusal.value.message == (
-        "Hologram 12300042 jest już naklejony na legitymację ELS ELS-2025-000001.")
+        "Hologram 12300042 jest już naklejony na legitymację ELS-2025-000001.")
 
 
 @pytest.mark.parametrize(("number", "problem"), [

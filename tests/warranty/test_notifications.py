@@ -42,6 +42,7 @@ def test_fault_report_mails_ssos_and_holder_once_after_commit(
     assert case.number in to_ssos.subject and card.number in to_ssos.body
     html, mime = to_ssos.alternatives[0]
     assert mime == "text/html" and case.number in html
+    assert "ELS ELS-" not in to_ssos.body + html  # the card by its number alone
     to_holder = next(m for m in mail.outbox if m.to == ["student@example.edu"])
     assert "SSOS" in to_holder.body
     assert set(Notification.objects.values_list("status", flat=True)) == {"sent"}
