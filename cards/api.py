@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from .api_errors import error_response
+from .api_paging import CappedSearchPagination
 from .filters import CardFilter
 from .hologram_batch import confirm_holograms
 from .models import Card, EventSource, Holder, Unit
@@ -69,6 +70,7 @@ CARD_LIST_ITEM = PolymorphicProxySerializer(
 class CardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = CardSerializer
     filterset_class = CardFilter
+    pagination_class = CappedSearchPagination  # `?q=` counted as the card list counts it
     queryset = Card.objects.none()  # for the schema; requests use get_queryset
     lookup_value_converter = "int"
 

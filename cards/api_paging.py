@@ -1,11 +1,14 @@
 """API paging: `limit` and `offset` that are not whole numbers in range are a 400, never
-silently replaced, and no page holds more than MAX_LIMIT rows."""
+silently replaced, and no page holds more than MAX_LIMIT rows. A search (`?q=`) is
+counted as the pages count it (`cards.paging`), and says when its count stopped at the cap."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
+
+from .paging import SEARCH_CAP, capped, count_up_to
 
 MAX_LIMIT = 500
 MAX_OFFSET = 10**9
@@ -37,3 +40,41 @@ class CheckedLimitOffsetPagination(LimitOffsetPagination):
             low, high = bounds[parameter["name"]]
             parameter["schema"].update(minimum=low, maximum=high)
         return parameters
+
+
+class CappedSearchPagination(CheckedLimitOffsetPagination):
+    """With a search (`?q=`) the matches are counted no further than one past
+    `SEARCH_CAP`, as the card list page counts them: a common surname among a million
+    cards matches thousands. Over the cap `count` is the cap, `count_capped` is true and
+    the pages run through the first `count` matches only (narrow the search for the rest)."""
+
+    search_param = "q"
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.searched = bool(request.query_params.get(self.search_param, "").strip())
+        self.count_capped = False
+        rows = super().paginate_queryset(queryset, request, view)
+        return rows[: max(self.count - self.offset, 0)] if self.count_capped else rows
+
+    def get_count(self, queryset) -> int:
+        if not self.searched:
+            return super().get_count(queryset)
+        count, self.count_capped = capped(count_up_to(queryset))
+        return count
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        response.data["count_capped"] = self.count_capped
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        answer = super().get_paginated_response_schema(schema)
+        answer["required"] = [*answer["required"], "count_capped"]
+        answer["properties"]["count_capped"] = {
+            "type": "boolean",
+            "description": _(
+                "True when a search (`q`) matched more than %(cap)d rows: `count` is then "
+                "%(cap)d and the pages run through the first %(cap)d matches only; narrow the "
+                "search to see the others.") % {"cap": SEARCH_CAP},
+        }
+        return answer

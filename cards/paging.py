@@ -9,8 +9,20 @@ pages run through the first `SEARCH_CAP` rows of the list's order.
 from __future__ import annotations
 
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 
 SEARCH_CAP = 500
+
+
+def count_up_to(rows: QuerySet) -> int:
+    """How many rows there are, counting no further than one past the cap."""
+    return rows.order_by().values("pk")[: SEARCH_CAP + 1].count()
+
+
+def capped(matches: int) -> tuple[int, bool]:
+    """Matches counted no further than one past the cap (`count_up_to`) as a list shows
+    them: the count, at most the cap, and whether there are more."""
+    return min(matches, SEARCH_CAP), matches > SEARCH_CAP
 
 
 class CappedPaginator(Paginator):
@@ -20,5 +32,5 @@ class CappedPaginator(Paginator):
     def __init__(self, object_list, per_page: int, matches: int):
         super().__init__(object_list, per_page)
         self.cap = SEARCH_CAP
-        self.over_cap = matches > self.cap
-        self.count = min(matches, self.cap)  # Paginator.count is a cached property
+        # Paginator.count is a cached property
+        self.count, self.over_cap = capped(matches)
