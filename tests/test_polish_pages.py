@@ -11,7 +11,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from cards.templatetags.card_tags import ago
+from cards.templatetags import card_tags
+from cards.templatetags.card_tags import Days, ago
 from tests.factories import CardFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -54,6 +55,18 @@ def test_how_long_ago_says_przed_chwila_not_zero_minutes():
 
     assert ago(now) == "przed chwilą"
     assert ago(now - dt.timedelta(hours=3, minutes=5)) == "3\xa0godziny temu"
+
+
+def test_a_moment_is_written_as_its_day_in_warsaw(monkeypatch):
+    days = Days()
+    at = dt.datetime(2026, 3, 1, 22, 30, tzinfo=dt.UTC)  # 23:30 in Warsaw
+
+    assert [days(at), days(at + dt.timedelta(hours=1)), days(at - dt.timedelta(hours=20))] == [
+        "01.03.2026", "02.03.2026", "01.03.2026"]
+    monkeypatch.setattr(card_tags, "get_format", lambda name: "d.m.Y H:i")
+    with_time = Days()  # a format of the time as well: each moment written
+    assert [with_time(at), with_time(at - dt.timedelta(hours=20))] == [
+        "01.03.2026 23:30", "01.03.2026 03:30"]
 
 
 def test_dates_use_the_polish_format_with_dots(client, deans_office, unit):

@@ -1,5 +1,6 @@
 """`{% card_state card %}`: the state badge, plus a warning when the chip date has passed;
-`{% card_rows cards %}`: the rows of the card list; `|ago` (`Ago`): how long ago, in words."""
+`{% card_rows cards %}`: the rows of the card list; `|ago` (`Ago`): how long ago, in words;
+`Days`: the local day of a moment, as the lists write it."""
 
 from __future__ import annotations
 
@@ -86,6 +87,30 @@ class Ago:
             return self.just_now
         return self.text % {"age": timesince(moment, self.now, depth=1,
                                              time_strings=self.words)}
+
+
+# Format characters of a time of day or zone: a format with none of them writes the day only.
+_NOT_OF_THE_DAY = frozenset("aABcefgGhHiIOPrsTuUZ")
+
+
+class Days:
+    """`date:"SHORT_DATE_FORMAT"` of a moment in the current time zone, each day written
+    (and escaped) once: a page's rows share a few days, and Django's `dateformat` costs
+    more than the rest of a row. One instance serves one page (one language)."""
+
+    def __init__(self) -> None:
+        self.format = get_format("SHORT_DATE_FORMAT")
+        self.by_day = not _NOT_OF_THE_DAY & set(self.format)
+        self.written: dict[dt.date, str] = {}
+
+    def __call__(self, moment: dt.datetime) -> str:
+        local = timezone.template_localtime(moment)
+        if not self.by_day:
+            return escape(dateformat.format(local, self.format))
+        day = local.date()
+        if day not in self.written:
+            self.written[day] = escape(dateformat.format(local, self.format))
+        return self.written[day]
 
 
 class _CountedWords:

@@ -7,13 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.utils import dateformat, timezone
-from django.utils.formats import get_format
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext
 
 from cards.markup import escape, id_links, table_rows
-from cards.templatetags.card_tags import Ago
+from cards.templatetags.card_tags import Ago, Days
 
 from .. import instructions
 from ..models import CaseState
@@ -60,13 +59,12 @@ NOBODY = '<span class="muted">—</span>'
 @register.simple_tag
 def queue_rows(rows: list[QueueRow]) -> str:
     """The page's rows, each as QUEUE_ROW, every cell escaped. What the rows share is
-    worked out once: the link (`id_links`), the labels in the page's language, the date
-    format, "now" and the words of how long ago."""
+    worked out once: the link (`id_links`), the labels in the page's language, each day
+    (`Days`), "now" and the words of how long ago."""
     link = id_links("warranty:detail")
     kinds, states = QueueRow.kind_label.translated(), QueueRow.state_label.translated()
     tick = gettext("Tick %(number)s")
-    day_format = get_format("SHORT_DATE_FORMAT")
-    ago = Ago()
+    days, ago = Days(), Ago()
     written = []
     for row in rows:
         changed = row.state_changed_at
@@ -78,7 +76,7 @@ def queue_rows(rows: list[QueueRow]) -> str:
             card=escape(row.card_number), unit=escape(row.unit_code),
             assigned=escape(row.assigned_to) if row.assigned_to else NOBODY,
             changed_iso=changed.isoformat(),
-            changed=escape(dateformat.format(timezone.template_localtime(changed), day_format)),
+            changed=days(changed),
             ago=escape(ago(changed))))
     return table_rows(written)
 
