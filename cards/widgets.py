@@ -49,6 +49,18 @@ class DateInput(_InputInPython, forms.DateInput):
     pass
 
 
+class ClearableFileInput(forms.ClearableFileInput):
+    """An empty file input as clearable_file_input.html writes it; one with a file already
+    (its link and "clear" box) through Django's template."""
+
+    def _render(self, template_name: str, context: dict, renderer: Any = None) -> SafeString:
+        widget = context["widget"]
+        if widget["is_initial"]:
+            return super()._render(template_name, context, renderer)
+        return mark_safe(f'<input type="{_escape(widget["type"])}" '  # noqa: S308 - escaped
+                         f'name="{_escape(widget["name"])}"{_attrs(widget["attrs"])}>')
+
+
 class Textarea(forms.Textarea):
     def _render(self, template_name: str, context: dict, renderer: Any = None) -> SafeString:
         widget = context["widget"]

@@ -221,7 +221,7 @@ class CommentForm(forms.Form):
 
 class AttachmentForm(forms.Form):
     file = forms.FileField(label=_("Photo of the card"),
-                           widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
+                           widget=widgets.ClearableFileInput(attrs={"accept": "image/*"}),
                            help_text=_("JPEG, PNG or WebP."))
     description = forms.CharField(label=_("Description"), required=False, max_length=200,
                                   widget=widgets.TextInput)

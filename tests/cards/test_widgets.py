@@ -61,6 +61,23 @@ def test_the_case_page_widgets_write_what_djangos_templates_write(data):
         assert str(ours[name]) == str(djangos[name])
 
 
+class _StoredFile:
+    url = "/media/cases/card.jpg"
+
+    def __str__(self) -> str:
+        return "card <1>.jpg"
+
+
+@pytest.mark.parametrize("value", [None, "", _StoredFile()])
+@pytest.mark.parametrize("attrs", [{"accept": "image/*"}, {"accept": 'a"<b>', "disabled": True}])
+@pytest.mark.parametrize("required", [True, False])
+def test_the_photo_input_writes_what_djangos_template_writes(value, attrs, required):
+    djangos, ours = forms.ClearableFileInput(attrs=attrs), widgets.ClearableFileInput(attrs=attrs)
+    djangos.is_required = ours.is_required = required
+    assert ours.render("file", value, {"id": "id_file"}) == djangos.render(
+        "file", value, {"id": "id_file"})
+
+
 @pytest.mark.parametrize("chosen", [None, "", "x", ["x", "3"], "3"])
 def test_a_multiple_select_writes_what_djangos_writes(chosen):
     class Multiple(widgets.Select):
