@@ -35,6 +35,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from psycopg import sql as pg_sql
@@ -73,6 +74,25 @@ class _Compiled:
     params: tuple
     slots: tuple[_Slot, ...]
 
+    @cached_property
+    def _columns(self) -> tuple[list, dict, bool]:
+        """What the compiler's `results_iter` looks up on every run: the selected columns,
+        their converters (most of what converting the case page's dozen joined tables cost)
+        and whether any is composite."""
+        compiler = self.compiler
+        columns = [column[0] for column in compiler.select[0:compiler.col_count]]
+        return columns, compiler.get_converters(columns), compiler.has_composite_fields(columns)
+
+    def _converted(self, rows: list) -> Any:
+        """The rows as `results_iter` gives them."""
+        columns, converters, composite = self._columns
+        converted: Any = iter(rows)
+        if converters:
+            converted = self.compiler.apply_converters(converted, converters)
+        if composite:
+            converted = self.compiler.composite_fields_to_tuples(converted, columns)
+        return converted
+
     def fetch(self, values: tuple) -> list:
         params = list(self.params)
         for slot in self.slots:
@@ -82,7 +102,7 @@ class _Compiled:
             cursor.execute(self.sql, params)
             rows = cursor.fetchall()
             names = [column[0] for column in cursor.description or ()]
-        converted = self.compiler.results_iter(results=[rows])
+        converted = self._converted(rows)
         if self.iterable is ModelIterable:
             return list(_instances(self.compiler, converted))
         if self.iterable is ValuesIterable:
