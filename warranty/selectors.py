@@ -233,12 +233,13 @@ def case_for_user(user: Any, pk: int) -> Case:
     without its history (a step posted, a photo served, a read for the case); 404 if the
     user may not see it. The query is compiled once per user's scope
     (`cards.compiled_queries`)."""
-    cases = visible_cases(user).select_related(*CASE_JOINS)
+    def query(pk: Any) -> QuerySet:  # built only when not yet compiled
+        return visible_cases(user).select_related(*CASE_JOINS).filter(pk=pk)
+
     if not getattr(user, "is_authenticated", False):
-        found = cases.filter(pk=pk)
+        found = query(pk)
     else:
-        found = compiled_queries.fetch(("case", *policy.visible_cases_key(user)),
-                                       lambda pk: cases.filter(pk=pk),
+        found = compiled_queries.fetch(("case", *policy.visible_cases_key(user)), query,
                                        Case._meta.pk.get_prep_value(pk))
     if not found:
         raise Http404
