@@ -27,6 +27,7 @@ from cards.selectors import card_get_for_user
 
 from . import policy, services
 from .bulk import BULK_STEPS, BulkResult, cases_step_in_bulk
+from .case_forms import ASSESSMENT_STEPS, case_forms
 from .case_history import history_parts
 from .models import Attachment, CaseKind
 from .page_selectors import (
@@ -52,7 +53,6 @@ from .staff_forms import (
 )
 from .transitions import OPENED_FROM_A_READ, TRANSITIONS
 
-ASSESSMENT_STEPS = ("approve_warranty", "require_duplicate")
 WEB = EventSource.WEB
 
 
@@ -121,31 +121,13 @@ def report_bulk_result(request: HttpRequest, action: str, result: BulkResult) ->
 
 def _staff_context(request: HttpRequest, detail: Any, bound: dict) -> dict:
     case = detail.case
-    steps, assessment = [], None
-    for option in detail.steps:
-        name = option["transition"].name
-        if name in ASSESSMENT_STEPS:
-            assessment = assessment or {
-                "form": bound.get("assessment") or assessment_form(case), "steps": []}
-            assessment["steps"].append(option)
-            continue
-        form = bound.get(f"step-{name}") or step_form(option["transition"], case)
-        steps.append({**option, "form": form})
     work = case_work_for_user(request.user, case)
+    forms, csrf_token = case_forms(request, detail, work, bound)
     return {
-        "steps": steps, "assessment": assessment, "work": work,
-        "payment_forms": [
-            {"action": a, "label": PAYMENT_LABELS[a],
-             "form": bound.get(f"payment-{a}") or payment_form(a)}
-            for a in work.payment_actions],
-        "attempt_form": bound.get("attempt") or AttemptForm() if work.can_record_attempt
-        else None,
-        "comment_form": bound.get("comment") or CommentForm() if detail.can_work else None,
-        "attachment_form": bound.get("attachment") or AttachmentForm()
-        if detail.can_work else None,
+        "work": work, "forms": forms,
         "assign_form": AssignForm(people=work.assignees, initial={
             "assignee": case.assigned_to_id}) if work.assignees else None,
-        "open_form": next((k for k in bound if bound[k].errors), ""),
+        **({"csrf_token": csrf_token} if csrf_token else {}),  # one token for every form
     }
 
 
