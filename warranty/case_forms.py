@@ -1,32 +1,26 @@
 """The case page's forms (its steps, the fee, the extension attempts, the photo and the
-comment), rendered once per everything they show and kept in this process's memory.
+comment), rendered once per everything they show and kept (`cards.fragments`).
 
 Unfilled, they show only what `_key` names: the case (its id in the form's addresses, its
 state sent back with a step), the steps the viewer may take with each rule's refusal, the
-fee's and attempts' forms the viewer gets, whether the viewer works on the case, today's
-date (a payment's default day) and the language, time zone and URL prefix. The one part
-that is the viewer's own, the CSRF token, is rendered as a stand-in and replaced by the
-request's token on each view. Not kept: a form sent back with its errors, and the
-hand-over steps, whose new-card panel lists the viewer's readers.
-
-Kept like the history parts (`warranty.case_history`, the `fragments` cache): a new release
-starts with none.
+fee's and attempts' forms the viewer gets, whether the viewer works on the case and today's
+date (a payment's default day), besides the language, time zone and URL prefix. Their
+CSRF token is the request's, put in on each view. Not kept: a form sent back with its
+errors, and the hand-over step, whose new-card panel lists the viewer's readers.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
-from django.core.cache import caches
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
-from django.urls import get_script_prefix
-from django.utils import timezone, translation
-from django.utils.safestring import SafeString, mark_safe
+from django.utils import timezone
+from django.utils.safestring import SafeString
 
-from .case_history import CACHE
+from cards import fragments
+
 from .page_selectors import CaseWork
 from .selectors import CaseDetail
 from .staff_forms import (
@@ -40,7 +34,6 @@ from .staff_forms import (
 )
 
 ASSESSMENT_STEPS = ("approve_warranty", "require_duplicate")
-CSRF_STAND_IN = "\x00csrf-token\x00"  # no text of a form holds a NUL
 PARTS = ("steps", "photo_form", "comment_form")
 
 
@@ -54,17 +47,20 @@ class CaseForms:
 def case_forms(request: HttpRequest, detail: CaseDetail, work: CaseWork,
                bound: dict) -> tuple[CaseForms, str | None]:
     """The forms as this viewer gets them, and the CSRF token put in them (None when they
-    hold none: the page then asks for no token it did not ask for before)."""
+    hold none)."""
     key = None if bound or _shows_readers(detail) else _key(detail, work)
-    kept = caches[CACHE].get(key) if key else None
-    if kept is None:
-        kept = tuple(render_to_string(f"warranty/_case_{part}.html", context)
-                     for context in [_context(request, detail, work, bound)] for part in PARTS)
-        if key:
-            caches[CACHE].set(key, kept)
-    token = get_token(request) if any(CSRF_STAND_IN in part for part in kept) else None
-    return CaseForms(*(mark_safe(part.replace(CSRF_STAND_IN, token) if token  # noqa: S308
-                                 else part) for part in kept)), token
+    parts = fragments.kept(key, lambda: tuple(
+        render_to_string(f"warranty/_case_{part}.html", context)
+        for context in [_context(request, detail, work, bound)] for part in PARTS))
+    token = None
+
+    def request_token() -> str:  # one token for every form of the page
+        nonlocal token
+        token = token or get_token(request)
+        return token
+
+    shown = [fragments.with_token(part, request_token) for part in parts]
+    return CaseForms(*shown), token
 
 
 def _shows_readers(detail: CaseDetail) -> bool:
@@ -74,13 +70,12 @@ def _shows_readers(detail: CaseDetail) -> bool:
 
 def _key(detail: CaseDetail, work: CaseWork) -> str:
     case = detail.case
-    shown = (case.pk, case.state,
-             tuple((option["transition"].name, str(option["refusal"] or ""))
-                   for option in detail.steps),
-             tuple(work.payment_actions), work.can_record_attempt, detail.can_work,
-             timezone.localdate().isoformat(), translation.get_language() or "",
-             timezone.get_current_timezone_name(), get_script_prefix())
-    return "case-forms:" + hashlib.sha256(repr(shown).encode()).hexdigest()
+    return fragments.key(
+        "case-forms", case.pk, case.state,
+        tuple((option["transition"].name, str(option["refusal"] or ""))
+              for option in detail.steps),
+        tuple(work.payment_actions), work.can_record_attempt, detail.can_work,
+        timezone.localdate().isoformat())
 
 
 def _context(request: HttpRequest, detail: CaseDetail, work: CaseWork, bound: dict) -> dict:
@@ -96,7 +91,8 @@ def _context(request: HttpRequest, detail: CaseDetail, work: CaseWork, bound: di
         form = bound.get(f"step-{name}") or step_form(option["transition"], case)
         steps.append({**option, "form": form})
     return {
-        "case": case, "csrf_token": CSRF_STAND_IN, "steps": steps, "assessment": assessment,
+        "case": case, "csrf_token": fragments.CSRF_STAND_IN, "steps": steps,
+        "assessment": assessment,
         "request": request if _shows_readers(detail) else None,
         "payment_forms": [
             {"action": a, "label": PAYMENT_LABELS[a],

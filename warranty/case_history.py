@@ -24,10 +24,10 @@ from django.urls import get_script_prefix
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
+from cards.fragments import CACHE
+
 from .models import Case, CaseKind
 from .selectors import load_history, staff_timeline
-
-CACHE = "fragments"
 
 
 @dataclass(frozen=True)
