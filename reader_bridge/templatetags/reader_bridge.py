@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from django import template
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django_fsm import can_proceed
 
-from cards import policy, rules
+from cards import fragments, policy, rules
 from cards.actions import ACTIONS
 from cards.roles import is_staff_member
 from warranty.next_steps import next_step
@@ -22,33 +24,36 @@ from ..selectors import pending_request_for, reads_for_card
 from ..services import device_choices, devices_for_user
 
 register = template.Library()
+READS_PANEL = "reader_bridge/card_reads.html"
 
 
-@register.inclusion_tag("reader_bridge/card_reads.html", takes_context=True)
+@register.simple_tag(takes_context=True)
 def card_reads(context, card, case=None):
     """The reads of `card` and a "Read card" form for staff with readers of their own.
 
     On a case page (`case=`) the request attaches to the case, and the rows come from the
-    live poll right after loading, which keeps the case page's query count low.
+    live poll right after loading, which keeps the case page's query count low; the panel
+    then shows only the card, the case and the viewer's readers, and is kept rendered per
+    those (`cards.fragments`).
     """
     user = context["request"].user
     staff = is_staff_member(user)
     devices = device_choices(user) if staff else []
-    form = ReadRequestForm.for_display(devices, case.pk if case else None) if devices else None
-    return {
-        "card": card,
-        "case": case,
-        "reads": [] if case else card_read_rows(user, reads_for_card(card.pk),
-                                                today=timezone.localdate()),
-        "load_on_start": case is not None,
-        "form": form,
-        "can_request": staff,
-        "pending": (pending_request_for(user=user, card_id=card.pk)
-                    if devices and not case else None),
-        "now": timezone.now(),
-        "csrf_token": context.get("csrf_token"),
-        "request": context["request"],
-    }
+    panel = {"card": card, "case": case, "can_request": staff,
+             "form": ReadRequestForm.for_display(devices, case.pk if case else None)
+             if devices else None}
+    if case is None:
+        return mark_safe(render_to_string(READS_PANEL, {  # noqa: S308 - our template
+            **panel, "reads": card_read_rows(user, reads_for_card(card.pk),
+                                             today=timezone.localdate()),
+            "pending": pending_request_for(user=user, card_id=card.pk) if devices else None,
+            "now": timezone.now(), "csrf_token": context.get("csrf_token")}))
+    html = fragments.kept(
+        fragments.key("card-reads", card.pk, case.pk, staff, tuple(devices)),
+        lambda: render_to_string(READS_PANEL, {
+            **panel, "reads": [], "load_on_start": True,
+            "csrf_token": fragments.CSRF_STAND_IN}))
+    return fragments.with_token(html, lambda: context.get("csrf_token"))
 
 
 @register.inclusion_tag("reader_bridge/_read_details.html", takes_context=True)

@@ -1,6 +1,7 @@
-"""The case page keeps its forms rendered per everything they show (warranty.case_forms):
-after a step the next view offers the new state's forms, every viewer gets a CSRF token
-of their own that the forms accept, and a form sent back with its errors is never kept."""
+"""The case page keeps its forms (warranty.case_forms) and its reads panel rendered per
+everything they show (cards.fragments): after a step the next view offers the new state's
+forms, each viewer's readers are their own, every viewer gets a CSRF token of their own
+that the forms accept, and a form sent back with its errors is never kept."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 from django.core.cache import caches
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from tests.factories import CardFactory, UserFactory
 from tests.reader_bridge.factories import ReaderDeviceFactory
@@ -119,6 +120,33 @@ def test_the_hand_over_shows_the_viewers_own_readers(card, deans_office, ssos, u
         assert "Czytnik dziekanatu" in _view(deans, case)
         page = _view(ssos_client, case)
         assert "Czytnik dziekanatu" not in page and 'name="hand_over-new_chip_serial"' in page
+
+
+def test_the_reads_panel_lists_the_viewers_readers_as_they_are_now(card, deans_office,
+                                                                      unit, other_unit):
+    case = open_case(card, "fault", deans_office)
+    reader = ReaderDeviceFactory(unit=unit, name="Czytnik dziekanatu")
+    ReaderDeviceFactory(unit=other_unit, name="Czytnik WPiA")
+    colleague = UserFactory(username="dziekanat-b", roles=["dziekanat"], units=[unit])
+    elsewhere = UserFactory(username="dziekanat-c", roles=["dziekanat"],
+                            units=[unit, other_unit])
+    viewers = {}
+    for user in (deans_office, colleague, elsewhere):
+        viewers[user.username] = Client(enforce_csrf_checks=True)
+        viewers[user.username].force_login(user)
+    for _ in range(2):
+        page = _view(viewers["dziekanat"], case)
+        assert "Czytnik dziekanatu" in page and "Czytnik WPiA" not in page
+        assert "Czytnik WPiA" in _view(viewers["dziekanat-c"], case)
+    page = _view(viewers["dziekanat-b"], case)
+    token, = set(TOKEN.findall(page))  # the panel's form too
+    response = viewers["dziekanat-b"].post(
+        reverse("reader_bridge:request", args=[card.pk]),
+        {"device": reader.pk, "case": case.pk, "csrfmiddlewaretoken": token})
+    assert response.status_code in (200, 302)
+    type(reader).objects.filter(pk=reader.pk).update(revoked_at=timezone.now())
+    page = _view(viewers["dziekanat"], case)
+    assert "Czytnik dziekanatu" not in page and 'name="device"' not in page
 
 
 def test_the_key_names_everything_the_forms_show(card, deans_office, monkeypatch):
