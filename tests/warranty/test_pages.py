@@ -165,7 +165,7 @@ def test_case_page_masks_pesel_and_offers_the_roles_steps(client, ssos, deans_of
     assert _step(case, "receive_card") in html
     client.force_login(deans_office)
     response = client.get(_detail(case))
-    names = [s["transition"].name for s in response.context["steps"]]
+    names = [s["transition"].name for s in response.context["detail"].steps]
     assert "receive_card" not in names and "return_working" in names
 
 
@@ -217,7 +217,7 @@ def test_hand_over_before_payment_is_refused(client, deans_office, card):
     case = open_case(card, "damage", deans_office)
     client.force_login(deans_office)
     page = client.get(_detail(case))
-    refusals = {s["transition"].name: s["refusal"] for s in page.context["steps"]}
+    refusals = {s["transition"].name: s["refusal"] for s in page.context["detail"].steps}
     assert "must be paid or waived first" in refusals["order_duplicate"]
     events = CaseEvent.objects.filter(case=case).count()
     response = client.post(_step(case, "order_duplicate"),
