@@ -101,7 +101,10 @@ class _Compiled:
         with connections[self.compiler.using].cursor() as cursor:
             cursor.execute(self.sql, params)
             rows = cursor.fetchall()
-            names = [column[0] for column in cursor.description or ()]
+            # Only dicts need the names: psycopg builds the description anew, an object per
+            # column, each time it is read (~0.9 ms for the case page's hundred columns).
+            names = ([column[0] for column in cursor.description or ()]
+                     if self.iterable is ValuesIterable else ())
         converted = self._converted(rows)
         if self.iterable is ModelIterable:
             return list(_instances(self.compiler, converted))
