@@ -124,8 +124,14 @@ def check(session: Session, page: Page) -> None:
                          f"missing {missing}")
 
 
-def unloaded_ms(session: Session, page: Page, runs: int) -> float:
-    """Median time of one page view (all its requests), one request at a time."""
+def unloaded_ms(session: Session, page: Page, runs: int, warm: int = 0) -> float:
+    """Median time of one page view (all its requests), one request at a time, after
+    `warm` views that are not timed: a server just started still compiles its queries and
+    fills its caches in each worker, and each worker's connection prepares a statement
+    after five runs and plans it once for all five runs later (docs/performance.md, "How
+    the app talks to PostgreSQL"), which a server in use has long done."""
+    for _ in range(warm):
+        session.fetch(page)
     timings = []
     for _ in range(runs):
         started = time.perf_counter()

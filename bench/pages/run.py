@@ -219,9 +219,11 @@ def measure(options, folder: Path, stack: contextlib.ExitStack, rows: list[dict]
         queries, slowest_ms = queries_and_plan(page, folder)
         row = {"page": page.name, "role": page.user[6:] or "anonymous", "path": page.path,
                "queries": queries, "slowest_ms": slowest_ms,
-               "unloaded_ms": unloaded_ms(session, page, options.unloaded_runs),
+               "unloaded_ms": unloaded_ms(session, page, options.unloaded_runs,
+                                          options.warm_views),
                "peer_path": peer_page.path if peer_page else None,
-               "peer_unloaded_ms": (unloaded_ms(peer, peer_page, options.peer_unloaded_runs)
+               "peer_unloaded_ms": (unloaded_ms(peer, peer_page, options.peer_unloaded_runs,
+                                                options.peer_warm_views)
                                     if peer_page else None),
                "ours": [], "peer": []}
         for _round in range(options.rounds):
@@ -248,6 +250,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--unloaded-runs", type=int, default=20)
+    parser.add_argument("--warm-views", type=int, default=40,
+                        help="untimed views before the unloaded ones (0: a server just started)")
     parser.add_argument("--only", action="append", default=[],
                         help="a page to measure (repeat it, or NAME,NAME; default: all)")
     parser.add_argument("--peer", choices=["helpdesk"],
@@ -256,6 +260,7 @@ def main() -> None:
     parser.add_argument("--peer-database-url", default=helpdesk_peer.DATABASE_URL)
     parser.add_argument("--peer-unloaded-runs", type=int, default=5,
                         help="the peer's dashboard takes seconds per request")
+    parser.add_argument("--peer-warm-views", type=int, default=5)
     parser.add_argument("--peer-url", help="a peer already running there")
     parser.add_argument("--peer-user", default="")
     parser.add_argument("--peer-password", default="")
@@ -295,6 +300,10 @@ def write_results(options, folder: Path, rows: list[dict], started: str,
              f"-c{options.connections} -d{options.seconds}s, gunicorn -k sync -w 2"
              + (", peer page right before ours in each round" if options.peer or
                 options.peer_url else "")
+             + f"; unloaded: the median of {options.unloaded_runs} views after "
+             f"{options.warm_views} untimed ones"
+             + (f" (the peer's: {options.peer_unloaded_runs} after {options.peer_warm_views})"
+                if options.peer or options.peer_url else "")
              + f"; started {started}, load average {load_before[0]:.1f} before, "
              f"{load_after[0]:.1f} after (1 min).")
     (folder / "README.md").write_text(f"# {options.label}\n\n{setup}\n\n{text}\n")
