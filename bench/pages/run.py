@@ -296,7 +296,8 @@ def write_results(options, folder: Path, rows: list[dict], started: str,
     sizes = f"{Case.objects.count():,} cases"
     if options.peer == "helpdesk":
         sizes += f" against {helpdesk_peer.ticket_count(options.peer_database_url):,} tickets"
-    setup = (f"{sizes}; {len(rows)} pages, {options.rounds} rounds of wrk -t2 "
+    rounds = f"{options.rounds} round" + ("s" if options.rounds != 1 else "")
+    setup = (f"{sizes}; {len(rows)} pages, {rounds} of wrk -t2 "
              f"-c{options.connections} -d{options.seconds}s, gunicorn -k sync -w 2"
              + (", peer page right before ours in each round" if options.peer or
                 options.peer_url else "")
