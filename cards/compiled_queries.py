@@ -56,6 +56,7 @@ _MAX_KEYS = 4096
 # A probe time is the first value's time moved by one of these, a different one per value,
 # so that a parameter `value + shift` tells which value it moved with.
 _TIME_GAPS = tuple(dt.timedelta(days=1, seconds=1 + i) for i in range(16))
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _PLACEHOLDER = re.compile("%%|%s")  # Django's SQL: %s a parameter, %% a percent sign
 
 
@@ -127,7 +128,16 @@ def fetch(key: Hashable, build: Callable[..., QuerySet], *values: Any) -> list:
             _compiled.clear()
         _compiled[key] = _compile(build, values)
     compiled = _compiled[key]
-    return list(build(*values)) if compiled is None else compiled.fetch(values)
+    if compiled is None or not all(map(_fits_a_column, values)):
+        return list(build(*values))
+    return compiled.fetch(values)
+
+
+def _fits_a_column(value: Any) -> bool:
+    """Whether `value` can go to the database as it is: an int past 64 bits cannot
+    (SQLite raises OverflowError), and the ORM's own lookup answers it with no rows
+    (an id typed as `/api/cases/123888682063273599696896/` is not found, not a 500)."""
+    return not isinstance(value, int) or _INT64_MIN <= value <= _INT64_MAX
 
 
 def is_compiled(key: Hashable) -> bool:

@@ -149,3 +149,17 @@ def test_constants_written_into_the_sql_keep_their_meaning():
     assert compiled_queries.is_compiled("constants")
     if connection.vendor == "postgresql":
         assert len(compiled_queries._compiled["constants"].params) == 1
+
+
+def test_an_id_past_64_bits_finds_nothing_as_the_orm_does(django_assert_num_queries):
+    card = CardFactory()
+
+    def build(pk):
+        return Card.objects.filter(pk=pk).values_list("number", flat=True)
+
+    assert compiled_queries.fetch("huge id", build, card.pk) == [card.number]
+    assert compiled_queries.is_compiled("huge id")
+    for huge in (2**63, 10**30, -(2**63) - 1):
+        with django_assert_num_queries(0):  # the ORM knows no row can hold it
+            assert compiled_queries.fetch("huge id", build, huge) == list(build(huge)) == []
+    assert compiled_queries.fetch("huge id", build, card.pk) == [card.number]
