@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cards.api_errors import error_response
+from cards.api_paging import CappedSearchPagination
 from cards.models import EventSource
 from cards.roles import is_staff_member
 
@@ -67,6 +68,7 @@ TAGS = ["cases"]
 class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = CaseSerializer
     filterset_class = CaseFilter
+    pagination_class = CappedSearchPagination  # `?q=` counted as the queue page counts it
     queryset = Case.objects.none()  # for the schema; requests use get_queryset
     lookup_value_converter = "int"
 
