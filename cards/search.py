@@ -72,11 +72,6 @@ def pattern_condition(word: WordPattern, field: str = "search_text") -> Q:
     return Q(_LikePattern(F(field), word.pattern))
 
 
-def word_condition(word: str, field: str = "search_text") -> Q:
-    """`field` (folded text) contains `word`, or has a word starting with it if short."""
-    return pattern_condition(word_pattern(word), field)
-
-
 def matching(rows: QuerySet[Row], query: str) -> QuerySet[Row]:
     """The rows (holders, cards or cases) whose search text has every word of `query`."""
     return matching_patterns(rows, search_patterns(query))
