@@ -32,8 +32,8 @@ def key(kind: str, *shown: Any) -> str:
 
 
 def kept(part_key: str | None, render: Callable[[], Any]) -> Any:
-    """What `render()` gives (str, or a tuple of str), kept under `part_key`; rendered
-    each time when the key is None."""
+    """What `render()` gives (HTML, or parts of it; safe strings stay safe), kept under
+    `part_key`; rendered each time when the key is None."""
     found = caches[CACHE].get(part_key) if part_key else None
     if found is None:
         found = render()

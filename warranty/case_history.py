@@ -9,7 +9,7 @@ comes with the case's own row, so a page whose parts are kept reads none of thos
 The parts show nothing that depends on who looks: they are rendered from the case alone,
 without the request (no user, no permissions, no forms); what they do depend on besides the
 case, the language, time zone and URL prefix, is in the key with the version
-(`_viewing`). They are kept in this process's memory, not in Redis: a new release (its
+(`cards.fragments.key`). They are kept in this process's memory, not in Redis: a new release (its
 templates, translations or code) starts with none, and nothing kept by another build is
 ever shown.
 """
@@ -18,13 +18,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.core.cache import caches
 from django.template.loader import render_to_string
-from django.urls import get_script_prefix
-from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
-from cards.fragments import CACHE
+from cards import fragments
 
 from .models import Case, CaseKind
 from .selectors import load_history, staff_timeline
@@ -37,31 +34,16 @@ class HistoryParts:
     attempts: SafeString  # empty but for extension failures
 
 
-def _viewing() -> dict[str, str]:
-    """Everything the parts depend on besides the case: the key and the templates'
-    context both take it from here."""
-    return {"language": translation.get_language() or "",
-            "time_zone": timezone.get_current_timezone_name(),
-            "script_prefix": get_script_prefix()}
-
-
 def history_parts(case: Case) -> HistoryParts:
     """The parts of `case` (read without its history) as this version of it shows them."""
-    viewing = _viewing()
-    key = (f"case-history:{case.pk}:{case.timeline_version}:"
-           + ":".join(viewing.values())) if case.timeline_version else None
-    kept = caches[CACHE].get(key) if key else None
-    if kept is not None:
-        return HistoryParts(*(mark_safe(part) for part in kept))  # noqa: S308 (ours)
-    parts = _render(case, viewing)
-    if key:
-        caches[CACHE].set(key, (str(parts.timeline), str(parts.photos), str(parts.attempts)))
-    return parts
+    key = (fragments.key("case-history", case.pk, case.timeline_version)
+           if case.timeline_version else None)
+    return fragments.kept(key, lambda: _render(case))
 
 
-def _render(case: Case, viewing: dict[str, str]) -> HistoryParts:
+def _render(case: Case) -> HistoryParts:
     load_history(case)
-    context = {"case": case, **viewing}
+    context = {"case": case}
     return HistoryParts(
         timeline=render_to_string("warranty/_case_timeline.html",
                                   {**context, "timeline": staff_timeline(case)}),

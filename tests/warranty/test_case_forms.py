@@ -16,11 +16,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from cards.fragments import CACHE
 from tests.factories import CardFactory, UserFactory
 from tests.reader_bridge.factories import ReaderDeviceFactory
 from tests.warranty.helpers import CLEAN, act, open_case
 from warranty import case_forms
-from warranty.case_history import CACHE
 from warranty.models import Comment
 from warranty.page_selectors import case_work_for_user
 from warranty.selectors import case_detail_for_user

@@ -20,10 +20,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from cards.fragments import CACHE
 from cards.models import CardEvent
 from tests.factories import CardFactory, UserFactory
 from tests.warranty.helpers import act, open_case
-from warranty.case_history import CACHE
 from warranty.models import Attachment, Case, Comment, Notification
 from warranty.services import case_attachment_add, case_comment_add, case_record_attempt
 
